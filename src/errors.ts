@@ -30,6 +30,27 @@ export const ExitCode = {
   NOT_FOUND: 8,
   /** Permission denied by HDFS or YARN. */
   PERMISSION: 9,
+  // Submission validation (tspark-submit): one code per mistake, so scripts can tell them apart.
+  /** --master (or spark.master / MASTER) is not a master URL we know. */
+  BAD_MASTER_URL: 20,
+  /** --deploy-mode cluster with a local master. */
+  DEPLOY_MODE_CONFLICT: 21,
+  /** The application entry file does not exist or is not a module we can load. */
+  ENTRY_NOT_FOUND: 22,
+  /** --class (or the default export) is not exported by the entry module. */
+  EXPORT_NOT_FOUND: 23,
+  /** A memory or size value does not parse. */
+  BAD_SIZE: 24,
+  /** Driver or executor memory below the minimum tspark can honour. */
+  MEMORY_TOO_SMALL: 25,
+  /** --num-executors / spark.executor.instances is 0 or negative. */
+  BAD_EXECUTOR_COUNT: 26,
+  /** --properties-file names a file that does not exist or cannot be read. */
+  PROPERTIES_FILE_NOT_FOUND: 27,
+  /** HADOOP_CONF_DIR / YARN_CONF_DIR unset or unreadable when the master is yarn. */
+  HADOOP_CONF_MISSING: 28,
+  /** A Hadoop site XML file is malformed. */
+  HADOOP_CONF_MALFORMED: 29,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
