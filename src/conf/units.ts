@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError, ExitCode } from '../errors.js';
 
 /**
  * Size and duration strings as Spark reads them (JavaUtils.byteStringAs /
@@ -31,6 +31,7 @@ export function parseBytes(raw: string, defaultUnit: SizeUnit = 'b', what = 'siz
     throw new ConfigError(
       'INVALID_SIZE',
       `${what} '${raw}' is not a size: use a number with an optional unit, e.g. 512m, 2g, 1024k`,
+      { exitCode: ExitCode.BAD_SIZE, context: { what } },
     );
   }
   const unit = m[2] === '' ? defaultUnit : m[2]!;
@@ -39,11 +40,15 @@ export function parseBytes(raw: string, defaultUnit: SizeUnit = 'b', what = 'siz
     throw new ConfigError(
       'INVALID_SIZE',
       `${what} '${raw}' has an unknown unit '${m[2]}': use one of b, k, m, g, t, p`,
+      { exitCode: ExitCode.BAD_SIZE, context: { what } },
     );
   }
   const value = Number(m[1]) * mult;
   if (!Number.isFinite(value)) {
-    throw new ConfigError('INVALID_SIZE', `${what} '${raw}' is too large`);
+    throw new ConfigError('INVALID_SIZE', `${what} '${raw}' is too large: use a smaller size`, {
+      exitCode: ExitCode.BAD_SIZE,
+      context: { what },
+    });
   }
   return Math.floor(value);
 }

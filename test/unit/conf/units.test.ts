@@ -35,3 +35,16 @@ describe('durations', () => {
     expect(() => parseDurationMs('soon')).toThrow(/not a duration/);
   });
 });
+
+describe('size errors carry their own exit code', () => {
+  it('uses ExitCode.BAD_SIZE', async () => {
+    const { ExitCode } = await import('../../../src/errors.js');
+    try {
+      parseMemoryMiB('4 gigs', '--driver-memory');
+      expect.unreachable();
+    } catch (e) {
+      expect((e as ConfigError).exitCode).toBe(ExitCode.BAD_SIZE);
+      expect((e as ConfigError).code).toBe('INVALID_SIZE');
+    }
+  });
+});
