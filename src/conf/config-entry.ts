@@ -1,5 +1,12 @@
 import { ConfigError } from '../errors.js';
-import { parseBytes, parseDurationMs, parseMemoryMiB, type SizeUnit, type TimeUnit } from './units.js';
+import {
+  formatMiB,
+  parseBytes,
+  parseDurationMs,
+  parseMemoryMiB,
+  type SizeUnit,
+  type TimeUnit,
+} from './units.js';
 
 /**
  * A configuration key declared once: name, type, default, one line of doc.
@@ -29,12 +36,18 @@ interface EntryOptions<T> {
   defaultText?: string;
 }
 
+/** Prints milliseconds the way a user would write them: 3s, 2min, 1h, 250ms. */
+function formatDurationMs(ms: number): string {
+  if (ms > 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms > 0 && ms % 60_000 === 0) return `${ms / 60_000}min`;
+  if (ms > 0 && ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
 function bad(key: string, raw: string, expected: string): ConfigError {
-  return new ConfigError(
-    'INVALID_CONFIG_VALUE',
-    `${key}=${raw} is not valid: expected ${expected}`,
-    { context: { key } },
-  );
+  return new ConfigError('INVALID_CONFIG_VALUE', `${key}=${raw} is not valid: expected ${expected}`, {
+    context: { key },
+  });
 }
 
 export function stringEntry(o: EntryOptions<string> & { choices?: readonly string[] }): ConfigEntry<string> {
@@ -70,7 +83,7 @@ export function intEntry(o: EntryOptions<number> & { min?: number }): ConfigEntr
   };
 }
 
-export function doubleEntry(o: EntryOptions<number>): ConfigEntry<number> {
+export function doubleEntry(o: EntryOptions<number> & { min?: number; max?: number }): ConfigEntry<number> {
   return {
     key: o.key,
     doc: o.doc,
@@ -81,6 +94,9 @@ export function doubleEntry(o: EntryOptions<number>): ConfigEntry<number> {
     parse(raw) {
       const n = Number(raw.trim());
       if (raw.trim() === '' || !Number.isFinite(n)) throw bad(o.key, raw, 'a number');
+      if ((o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max)) {
+        throw bad(o.key, raw, `a number in [${o.min ?? '-inf'}, ${o.max ?? 'inf'}]`);
+      }
       return n;
     },
   };
@@ -110,7 +126,7 @@ export function memoryEntry(o: EntryOptions<number>): ConfigEntry<number> {
     doc: o.doc,
     category: o.category,
     typeName: 'memory (bare number = MiB)',
-    defaultText: o.defaultText ?? (o.default === undefined ? undefined : `${o.default}m`),
+    defaultText: o.defaultText ?? (o.default === undefined ? undefined : formatMiB(o.default)),
     defaultValue: o.default,
     parse(raw) {
       return parseMemoryMiB(raw, o.key);
@@ -140,10 +156,26 @@ export function durationEntry(o: EntryOptions<number> & { unit?: TimeUnit }): Co
     doc: o.doc,
     category: o.category,
     typeName: `duration (bare number = ${o.unit ?? 'ms'})`,
-    defaultText: o.defaultText ?? (o.default === undefined ? undefined : `${o.default}ms`),
+    defaultText: o.defaultText ?? (o.default === undefined ? undefined : formatDurationMs(o.default)),
     defaultValue: o.default,
     parse(raw) {
       return parseDurationMs(raw, o.unit ?? 'ms', o.key);
     },
   };
+}
+
+/**
+ * A family of keys sharing a prefix, such as `spark.executorEnv.<NAME>`: the
+ * part after the prefix is chosen by the user. Documented, never parsed.
+ */
+export interface ConfigPrefix {
+  readonly prefix: string;
+  /** How the variable part is shown in docs, e.g. `<NAME>`. */
+  readonly placeholder: string;
+  readonly doc: string;
+  readonly category: string;
+}
+
+export function prefixEntry(o: ConfigPrefix): ConfigPrefix {
+  return { ...o };
 }

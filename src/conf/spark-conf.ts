@@ -1,5 +1,6 @@
+import { ConfigError } from '../errors.js';
 import type { ConfigEntry } from './config-entry.js';
-import { redactValue } from './registry.js';
+import { compileRedactionRegex, redactValue } from './registry.js';
 
 /**
  * Key/value configuration of one application, as Spark's SparkConf: string
@@ -12,7 +13,10 @@ export class SparkConf {
 
   constructor(entries?: Iterable<readonly [string, string]> | Record<string, string>) {
     if (entries) {
-      const it = Symbol.iterator in entries ? (entries as Iterable<readonly [string, string]>) : Object.entries(entries);
+      const it =
+        Symbol.iterator in entries
+          ? (entries as Iterable<readonly [string, string]>)
+          : Object.entries(entries);
       for (const [k, v] of it) this.values.set(k, v);
     }
   }
@@ -49,7 +53,15 @@ export class SparkConf {
   /** Like getEntry, for entries the caller knows to have a default. */
   require<T>(entry: ConfigEntry<T>): T {
     const v = this.getEntry(entry);
-    if (v === undefined) throw new Error(`configuration ${entry.key} has no value and no default`);
+    if (v === undefined) {
+      throw new ConfigError(
+        'CONFIG_MISSING',
+        `configuration ${entry.key} has no value and no default: set it with --conf ${entry.key}=...`,
+        {
+          context: { key: entry.key },
+        },
+      );
+    }
     return v;
   }
 
@@ -60,11 +72,23 @@ export class SparkConf {
 
   /** All entries with secret-looking values replaced, for printing. */
   redactedEntries(): [string, string][] {
-    return this.entries().map(([k, v]) => [k, redactValue(k, v)]);
+    const extra = compileRedactionRegex(this.values.get('spark.redaction.regex'));
+    return this.entries().map(([k, v]) => [k, redactValue(k, v, extra)]);
   }
 
   toObject(): Record<string, string> {
     return Object.fromEntries(this.entries());
+  }
+
+  /**
+   * Parses every key of the registry that is set, so a bad value is reported
+   * (with its key) before anything starts. Throws the first ConfigError.
+   */
+  validateKnown(entries: readonly ConfigEntry<unknown>[]): void {
+    for (const e of entries) {
+      const raw = this.values.get(e.key);
+      if (raw !== undefined) e.parse(raw);
+    }
   }
 
   clone(): SparkConf {

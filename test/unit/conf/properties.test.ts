@@ -10,7 +10,14 @@ const asObject = (text: string): Record<string, string> => Object.fromEntries(pa
 // The cases below are the examples and rules of the java.util.Properties#load(Reader) javadoc.
 describe('Java .properties reading (java.util.Properties.load rules)', () => {
   it('accepts =, : and whitespace as separators, with whitespace around them', () => {
-    for (const line of ['Truth = Beauty', '  Truth:Beauty', 'Truth                    :Beauty', 'Truth Beauty', 'Truth\tBeauty', 'Truth\f=\fBeauty']) {
+    for (const line of [
+      'Truth = Beauty',
+      '  Truth:Beauty',
+      'Truth                    :Beauty',
+      'Truth Beauty',
+      'Truth\tBeauty',
+      'Truth\f=\fBeauty',
+    ]) {
       expect(asObject(line)).toEqual({ Truth: 'Beauty' });
     }
   });
@@ -62,7 +69,7 @@ describe('Java .properties reading (java.util.Properties.load rules)', () => {
   });
 
   it('decodes \\uXXXX, \\t \\n \\r \\f, and drops a backslash before any other character', () => {
-    expect(asObject('k\\u00e9y=caf\\u00E9')).toEqual({ 'kéy': 'café' });
+    expect(asObject('k\\u00e9y=caf\\u00E9')).toEqual({ kéy: 'café' });
     expect(asObject('t=a\\tb\\nc\\rd\\fe')).toEqual({ t: 'a\tb\nc\rd\fe' });
     expect(asObject('z=\\z\\"\\\'')).toEqual({ z: 'z"\'' });
     expect(asObject('path=C:\\\\temp')).toEqual({ path: 'C:\\temp' });

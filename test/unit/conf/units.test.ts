@@ -18,7 +18,9 @@ describe('memory strings (Spark byteStringAs semantics)', () => {
   });
   it('rejects what does not parse, naming the value and the fix', () => {
     expect(() => parseMemoryMiB('lots', '--executor-memory')).toThrow(ConfigError);
-    expect(() => parseMemoryMiB('lots', '--executor-memory')).toThrow(/--executor-memory 'lots' is not a size.*e\.g\. 512m/);
+    expect(() => parseMemoryMiB('lots', '--executor-memory')).toThrow(
+      /--executor-memory 'lots' is not a size.*e\.g\. 512m/,
+    );
     expect(() => parseMemoryMiB('12q')).toThrow(/unknown unit 'q'/);
     expect(() => parseMemoryMiB('-1g')).toThrow(/not a size/);
   });
