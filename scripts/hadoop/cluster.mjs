@@ -106,7 +106,10 @@ function nodeManagerEnv(env) {
   return { PATH: [nodeDir, ...(env.PATH || '').split(path.delimiter).filter((d) => d && d !== nodeDir)].join(path.delimiter) };
 }
 
-function coordinates(layout, pids) {
+// NodeIds come from the RM: it names nodes by the hostname it resolves for
+// 127.0.0.1 (usually `localhost`), not by the configured address.
+function coordinates(layout, pids, rmNodes) {
+  const fromRm = (port) => rmNodes.find((n) => n.id.endsWith(`:${port}`));
   return {
     version: layout.version,
     home: layout.home,
@@ -123,8 +126,8 @@ function coordinates(layout, pids) {
     logDir: layout.logDir,
     nodeManagers: layout.nodeManagers.map((nm) => ({
       name: nm.name,
-      nodeId: `${HOST}:${nm.rpc}`,
-      httpAddress: `${HOST}:${nm.http}`,
+      nodeId: fromRm(nm.rpc)?.id ?? `${HOST}:${nm.rpc}`,
+      httpAddress: fromRm(nm.rpc)?.httpAddress ?? `${HOST}:${nm.http}`,
       webUrl: `http://${HOST}:${nm.http}`,
       localDir: nm.localDir,
       logDir: nm.logDir,
@@ -149,7 +152,7 @@ async function waitHealthy(layout, spawned) {
       dirsReady = true;
     }
     if (!yarn.ok) yarn = await yarnHealth(layout);
-    if (dirsReady && yarn.ok) return;
+    if (dirsReady && yarn.ok) return yarn.nodes;
     const report = [hdfs.ok ? 'HDFS ok' : hdfs.why, yarn.ok ? 'YARN ok' : yarn.why].join('; ');
     if (report !== lastReport) say(`waiting: ${report}`);
     lastReport = report;
@@ -173,7 +176,7 @@ async function start(layout, env) {
     if (missing.length === 0) {
       const [h, y] = await Promise.all([hdfsHealth(layout), yarnHealth(layout)]);
       if (h.ok && y.ok) {
-        writeFileSync(layout.coordinatesFile, JSON.stringify(coordinates(layout, pids), null, 2) + '\n');
+        writeFileSync(layout.coordinatesFile, JSON.stringify(coordinates(layout, pids, y.nodes), null, 2) + '\n');
         say(`already running (${layout.home}); checked in ${seconds(t0)}s`);
         return;
       }
@@ -203,15 +206,16 @@ async function start(layout, env) {
       pids[d.name] = spawned[d.name];
     }
     if (missing.length) say(`starting ${missing.map((d) => d.name).join(', ')} (logs in ${layout.logDir})`);
+    let rmNodes;
     try {
-      await waitHealthy(layout, spawned);
+      rmNodes = await waitHealthy(layout, spawned);
     } catch (e) {
       say('start failed; stopping the daemons this start launched');
       await terminate(Object.values(spawned), 5000);
       for (const name of Object.keys(spawned)) removePidFile(layout, name);
       throw e;
     }
-    writeFileSync(layout.coordinatesFile, JSON.stringify(coordinates(layout, pids), null, 2) + '\n');
+    writeFileSync(layout.coordinatesFile, JSON.stringify(coordinates(layout, pids, rmNodes), null, 2) + '\n');
     say(`cluster up in ${seconds(t0)}s: RM ${layout.rmUrl}  NameNode ${layout.nnHttpUrl}  fs ${layout.defaultFS}`);
   });
 }

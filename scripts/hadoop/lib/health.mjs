@@ -32,7 +32,7 @@ export async function yarnHealth(layout) {
     const running = nodes.filter((n) => n.state === 'RUNNING');
     const want = layout.nodeManagers.length;
     if (running.length < want) return { ok: false, why: `${running.length}/${want} NodeManagers RUNNING` };
-    return { ok: true, nodes: running.map((n) => n.id) };
+    return { ok: true, nodes: running.map((n) => ({ id: n.id, httpAddress: n.nodeHTTPAddress })) };
   } catch (e) {
     return { ok: false, why: `ResourceManager: ${e.cause?.code || e.message}` };
   }
