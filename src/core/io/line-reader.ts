@@ -89,6 +89,26 @@ export async function* readLineBatches(
     while (i < buf.length) {
       if (lf !== -1 && lf < i) lf = buf.indexOf(LF, i);
       if (cr !== -1 && cr < i) cr = buf.indexOf(CR, i);
+      if (cr === -1 && lf !== -1 && partsLength === 0 && !skipping && !atFileStart) {
+        // Fast path: the rest of the chunk has only `\n` terminators, and every complete
+        // line in it starts within the split: decode them in one call and split.
+        const last = buf.lastIndexOf(LF);
+        if (base + last <= end) {
+          const lines = buf.toString('utf8', i, last).split('\n');
+          for (let k = 0; k < lines.length; k++) {
+            batch.push(lines[k]!);
+            if (batch.length >= batchSize) {
+              yield batch;
+              batch = [];
+            }
+          }
+          i = last + 1;
+          pos = base + i;
+          lf = -1;
+          if (pos > end) stop = true;
+          break;
+        }
+      }
       let t: number;
       let next: number;
       if (cr === -1 || (lf !== -1 && lf < cr)) {

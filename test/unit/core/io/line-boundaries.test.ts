@@ -20,15 +20,16 @@ function expectedLines(text: string): string[] {
 }
 
 /** Deterministic pseudo-random text mixing all terminators, empty lines and multi-byte characters. */
-function generatedText(seed: number, pieces: number): string {
+function generatedText(seed: number, pieces: number, withCR = true): string {
   let x = seed;
   const rnd = () => {
     x = (x * 1103515245 + 12345) % 2147483648;
     return x / 2147483648;
   };
   const atoms = ['a', 'bc', 'word', ' ', 'é', '日本', '😀', '\u0800', '\n', '\r\n', '\r', '\n\n', '\r\r\n'];
+  const pool = withCR ? atoms : atoms.filter((a) => !a.includes('\r'));
   let s = '';
-  for (let i = 0; i < pieces; i++) s += atoms[Math.floor(rnd() * atoms.length)];
+  for (let i = 0; i < pieces; i++) s += pool[Math.floor(rnd() * pool.length)];
   return s;
 }
 
@@ -51,6 +52,7 @@ const SAMPLES: Record<string, string> = {
   bom: '\uFEFFbom first\nsecond\r\n',
   generated1: generatedText(1, 90),
   generated2: generatedText(7, 120),
+  generatedLfOnly: generatedText(3, 100, false),
 };
 
 /** Splits of fixed size covering [0, length). */
