@@ -1,0 +1,174 @@
+/**
+ * Map side of the shuffle: one task's records -> one data file + one index file.
+ *
+ *   records --(partition, combine if an aggregator)--> in-memory buffer
+ *        \__ budget refuses to grow: drain (sorted per partition when keys are ordered
+ *            or combined) into a spill run file, continue
+ *   end: per reduce partition, merge the spill runs and the buffer (k-way merge on keys,
+ *        folding equal keys with mergeCombiners; or byte concatenation when neither
+ *        order nor combining is asked for) -> data file; offsets -> index file.
+ *
+ * Data file: for each reduce partition in order, a framed stream of [key, value]
+ * batches (serde.ts). Index file: numPartitions + 1 big-endian int64 byte offsets into
+ * the data file; partition p is bytes [offset[p], offset[p+1]).
+ *
+ * Both files are written under temporary names and renamed into place, so a reader
+ * never sees a partial output, and a retried attempt simply replaces them. Spill files
+ * and temporary files are deleted when the task ends, successfully or not.
+ */
+import { mkdir, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Partitioner } from '../partitioner.js';
+import type { Aggregator } from './aggregator.js';
+import { CombiningBuffer, RecordBuffer, type ShuffleBuffer } from './buffers.js';
+import { ascendingKeys, descendingKeys, type Fold, type KeyComparator } from './merge.js';
+import type { MemoryBudget } from './memory.js';
+import { RunWriter } from './run-file.js';
+import { SpillFiles, writeMerged, type MergeMode } from './spill.js';
+
+export interface ShuffleWriteSpec {
+  shuffleId: number;
+  mapId: number;
+  partitioner: Partitioner;
+  /** Present => map-side combine. */
+  aggregator?: Aggregator<unknown, unknown>;
+  /**
+   * Sort records by key within each reduce partition (`true` = ascending). Lets the
+   * reduce side merge instead of sort (`ShuffleReadSpec.inputsSorted`).
+   */
+  sortKeys?: boolean | 'ascending' | 'descending';
+  /** Where data/index/spill files go (under spark.local.dir); created if missing. */
+  dir: string;
+  memory: MemoryBudget;
+}
+
+export interface ShuffleWriteMetrics {
+  /** Records in the data file (after map-side combine). */
+  recordsWritten: number;
+  /** Size of the data file. */
+  bytesWritten: number;
+  spillCount: number;
+  spillBytes: number;
+}
+
+export interface MapOutput {
+  shuffleId: number;
+  mapId: number;
+  dataPath: string;
+  indexPath: string;
+  /** Bytes per reduce partition. */
+  partitionLengths: number[];
+  metrics: ShuffleWriteMetrics;
+}
+
+/** Final names of a map output, as Spark names them. */
+export function shuffleFilePaths(
+  dir: string,
+  shuffleId: number,
+  mapId: number,
+): { dataPath: string; indexPath: string } {
+  const base = join(dir, `shuffle_${shuffleId}_${mapId}_0`);
+  return { dataPath: `${base}.data`, indexPath: `${base}.index` };
+}
+
+/** Encodes partition offsets as the index file: big-endian int64 each. */
+export function encodeIndex(offsets: readonly number[]): Buffer {
+  const buf = Buffer.alloc(8 * offsets.length);
+  for (let i = 0; i < offsets.length; i++) buf.writeBigInt64BE(BigInt(offsets[i]!), 8 * i);
+  return buf;
+}
+
+function sortDirection(sortKeys: ShuffleWriteSpec['sortKeys']): KeyComparator | undefined {
+  if (sortKeys === undefined || sortKeys === false) return undefined;
+  return sortKeys === 'descending' ? descendingKeys : ascendingKeys;
+}
+
+export async function writeShuffleOutput(
+  records: AsyncIterable<[unknown, unknown][]>,
+  spec: ShuffleWriteSpec,
+): Promise<MapOutput> {
+  const { partitioner, aggregator, dir, memory } = spec;
+  const numPartitions = partitioner.numPartitions;
+  const order = sortDirection(spec.sortKeys);
+  // Spill runs must be sorted whenever runs are merged on keys: for ordered output, and
+  // for combining (equal keys of different runs must meet). Aggregation without an
+  // order still merges on compareKeys, ascending.
+  const mergeCmp = order ?? (aggregator !== undefined ? ascendingKeys : undefined);
+  const combineSpilled: Fold | undefined =
+    aggregator === undefined
+      ? undefined
+      : { first: (c) => c, add: (a, b) => aggregator.mergeCombiners(a, b) };
+  const mode: MergeMode =
+    mergeCmp === undefined ? { kind: 'concat' } : { kind: 'merge', cmp: mergeCmp, fold: combineSpilled };
+
+  await mkdir(dir, { recursive: true });
+  const buffer: ShuffleBuffer =
+    aggregator === undefined
+      ? new RecordBuffer(partitioner, memory)
+      : new CombiningBuffer(
+          partitioner,
+          { first: (v) => aggregator.createCombiner(v), add: (c, v) => aggregator.mergeValue(c, v) },
+          memory,
+        );
+  const files = new SpillFiles(dir, `shuffle_${spec.shuffleId}_${spec.mapId}`);
+  try {
+    for await (const batch of records) {
+      let i = 0;
+      while (i < batch.length) {
+        i = buffer.insert(batch, i);
+        if (i < batch.length) await files.spill(buffer.drain(mergeCmp));
+      }
+    }
+    await files.compact(mode);
+
+    const dataTmp = files.newPath('data.tmp');
+    const out = await RunWriter.create(dataTmp);
+    let written: { offsets: number[]; records: number };
+    try {
+      written = await writeMerged(
+        files.runs,
+        buffer.drain(files.runs.length > 0 ? mergeCmp : order),
+        out,
+        mode,
+        numPartitions,
+      );
+      await out.close();
+    } catch (e) {
+      await out.abort();
+      throw e;
+    }
+    const indexTmp = files.newPath('index.tmp');
+    const indexWriter = await RunWriter.create(indexTmp);
+    try {
+      await indexWriter.write(encodeIndex(written.offsets));
+      await indexWriter.close();
+    } catch (e) {
+      await indexWriter.abort();
+      throw e;
+    }
+    const { dataPath, indexPath } = shuffleFilePaths(dir, spec.shuffleId, spec.mapId);
+    // Data first: an index in place means its data file is complete.
+    await rename(dataTmp, dataPath);
+    await rename(indexTmp, indexPath);
+
+    const partitionLengths: number[] = [];
+    for (let p = 0; p < numPartitions; p++)
+      partitionLengths.push(written.offsets[p + 1]! - written.offsets[p]!);
+    return {
+      shuffleId: spec.shuffleId,
+      mapId: spec.mapId,
+      dataPath,
+      indexPath,
+      partitionLengths,
+      metrics: {
+        recordsWritten: written.records,
+        bytesWritten: out.position,
+        spillCount: files.spillCount,
+        spillBytes: files.spillBytes,
+      },
+    };
+  } finally {
+    buffer.dispose();
+    await files.deleteAll();
+  }
+}
