@@ -1,0 +1,23 @@
+import type { Logger } from '../log.js';
+
+/**
+ * Everything the CLI takes from its process, passed in so that the CLI runs
+ * unchanged in unit tests: output streams, environment, working directory,
+ * machine facts, and how to build a logger.
+ */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  /** os.availableParallelism(). */
+  cores: number;
+  /** The OS user (os.userInfo().username). */
+  osUser: string;
+  /** process.version, for --version. */
+  nodeVersion: string;
+  /** The package's version and conf/ directory. */
+  packageVersion: string;
+  packageConfDir?: string;
+  createLogger(name: string): Logger;
+}
