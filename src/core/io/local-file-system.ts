@@ -174,7 +174,13 @@ export class LocalFileSystem implements FileSystem {
       await fsp.mkdir(nodePath.dirname(to), { recursive: true });
       await fsp.rename(from, to);
     } catch (e) {
-      throw this.error(e, (e as NodeJS.ErrnoException).code === 'ENOTEMPTY' ? dst : src, 'rename');
+      // Lost a race: dst appeared after the check (rename(2) refuses a non-empty
+      // directory, or a file/directory mismatch).
+      const code = (e as NodeJS.ErrnoException).code;
+      if (['EEXIST', 'ENOTEMPTY', 'ENOTDIR', 'EISDIR'].includes(code ?? '') && (await this.exists(dst))) {
+        throw new FileAlreadyExistsError(dst, { cause: e });
+      }
+      throw this.error(e, src, 'rename');
     }
   }
 
