@@ -270,8 +270,9 @@ describe('readShuffleInput', () => {
 
   it('readLocalShuffleBlock rejects a reduce id beyond the index', async () => {
     const outs = await writeMaps([[['a', 1]]], 2, { budget: UNLIMITED });
-    await expect(collect(readLocalShuffleBlock(outs[0]!, 2))).rejects.toThrow(
-      /no entry for reduce partition 2/,
-    );
+    const drain = async (): Promise<void> => {
+      for await (const _chunk of readLocalShuffleBlock(outs[0]!, 2)) expect.unreachable();
+    };
+    await expect(drain()).rejects.toThrow(/no entry for reduce partition 2/);
   });
 });
