@@ -6,7 +6,7 @@ import { baseName, joinPath } from './paths.js';
 /**
  * Hadoop's FileOutputCommitter, algorithm version 1, as Spark's saveAsTextFile uses it.
  *
- *   <out>/_temporary/<appAttempt>/_temporary/<taskAttempt>/part-00003   task writes here
+ *   <out>/_temporary/<appAttempt>/_temporary/<taskAttempt>/part-00003   task writes here (taskAttemptPath)
  *        --commitTask (rename)-->
  *   <out>/_temporary/<appAttempt>/<task>/part-00003                     committed task
  *        --commitJob (rename each file)-->
@@ -67,14 +67,14 @@ export class FileOutputCommitter {
     return joinPath(joinPath(this.outputDir, TEMPORARY_DIR), String(this.appAttempt));
   }
 
-  /** Directory an attempt writes into: `<out>/_temporary/<appAttempt>/_temporary/attempt_<job>_m_<p>_<a>`. */
-  taskAttemptPath(partition: number, attempt: number): string {
+  /** Directory of one attempt: `<out>/_temporary/<appAttempt>/_temporary/attempt_<job>_m_<p>_<a>`. */
+  taskAttemptDir(partition: number, attempt: number): string {
     return joinPath(joinPath(this.jobAttemptPath, TEMPORARY_DIR), this.attemptName(partition, attempt));
   }
 
-  /** The part file an attempt writes: `taskAttemptPath(...)/part-NNNNN`. */
-  taskAttemptFile(partition: number, attempt: number): string {
-    return joinPath(this.taskAttemptPath(partition, attempt), partFileName(partition));
+  /** The file a task attempt writes: `taskAttemptDir(...)/part-NNNNN`. */
+  taskAttemptPath(partition: number, attempt: number): string {
+    return joinPath(this.taskAttemptDir(partition, attempt), partFileName(partition));
   }
 
   /** Where a committed task's files wait for job commit: `<out>/_temporary/<appAttempt>/task_<job>_m_<p>`. */
@@ -93,7 +93,7 @@ export class FileOutputCommitter {
   async commitTask(partition: number, attempt: number): Promise<void> {
     // Committing the same attempt again (a retried call) is not a second commit.
     if (this.committedAttempts.get(partition) === attempt) return;
-    const attemptPath = this.taskAttemptPath(partition, attempt);
+    const attemptPath = this.taskAttemptDir(partition, attempt);
     const committed = this.committedTaskPath(partition);
     try {
       if (await this.fs.exists(attemptPath)) {
@@ -118,7 +118,7 @@ export class FileOutputCommitter {
 
   /** Discards an attempt's output. Safe to call for an attempt that wrote nothing. */
   async abortTask(partition: number, attempt: number): Promise<void> {
-    await this.fs.delete(this.taskAttemptPath(partition, attempt), true);
+    await this.fs.delete(this.taskAttemptDir(partition, attempt), true);
   }
 
   /**

@@ -32,7 +32,7 @@ async function* batches(lines: string[]): AsyncGenerator<string[]> {
 }
 
 async function writeAttempt(c: FileOutputCommitter, partition: number, attempt: number, lines: string[]) {
-  return writeTextPartition(fs, c.taskAttemptFile(partition, attempt), batches(lines));
+  return writeTextPartition(fs, c.taskAttemptPath(partition, attempt), batches(lines));
 }
 
 describe('FileOutputCommitter (v1)', () => {
@@ -44,7 +44,8 @@ describe('FileOutputCommitter (v1)', () => {
 
   it('uses the Hadoop v1 layout for attempts and committed tasks', () => {
     const c = new FileOutputCommitter(fs, '/o/', '20261123_0001');
-    expect(c.taskAttemptFile(3, 1)).toBe('/o/_temporary/0/_temporary/attempt_20261123_0001_m_000003_1/part-00003');
+    expect(c.taskAttemptPath(3, 1)).toBe('/o/_temporary/0/_temporary/attempt_20261123_0001_m_000003_1/part-00003');
+    expect(c.taskAttemptDir(3, 1)).toBe('/o/_temporary/0/_temporary/attempt_20261123_0001_m_000003_1');
     expect(c.committedTaskPath(3)).toBe('/o/_temporary/0/task_20261123_0001_m_000003');
     expect(() => new FileOutputCommitter(fs, '/o', '../x')).toThrow(/Job id/);
   });
