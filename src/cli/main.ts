@@ -50,7 +50,8 @@ export function reportError(e: unknown, io: CliIo): number {
 }
 
 function commanderToUsage(e: CommanderError): UsageError {
-  const text = e.message.replace(/^error:\s*/, '');
+  // Commander puts "(Did you mean --x?)" on a second line; keep the message on one.
+  const text = e.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ');
   return new UsageError('BAD_FLAG', `${text}: run with --help to see the flags`, {
     context: { flag: e.code },
   });
