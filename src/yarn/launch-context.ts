@@ -1,4 +1,11 @@
 import { escapeForYarnShell } from './shell-escape.js';
+import type {
+  ContainerLaunchContextInfo,
+  EntryMap,
+  LocalResourceInfo,
+  LocalResourceType,
+  LocalResourceVisibility,
+} from './rest/types.js';
 
 /**
  * The container launch context of a tspark ApplicationMaster, in the JSON
@@ -26,30 +33,9 @@ export const ContainerLayout = {
 /** The alias under which the application secret travels in the launch context's credentials. */
 export const APP_SECRET_ALIAS = 'tspark.application.secret';
 
-export type LocalResourceType = 'FILE' | 'ARCHIVE' | 'PATTERN';
-export type LocalResourceVisibility = 'PUBLIC' | 'PRIVATE' | 'APPLICATION';
-
-export interface LocalResource {
-  /** Fully qualified URI, e.g. hdfs://127.0.0.1:9000/user/me/.sparkStaging/app/__app__.mjs */
-  resource: string;
-  type: LocalResourceType;
-  visibility: LocalResourceVisibility;
-  /** Exactly as WebHDFS reports: the NodeManager refuses a resource whose mtime differs. */
-  size: number;
-  timestamp: number;
-}
-
-interface EntryMap<V> {
-  entry: { key: string; value: V }[];
-}
-
-export interface AmContainerSpec {
-  'local-resources': EntryMap<LocalResource>;
-  environment: EntryMap<string>;
-  commands: { command: string };
-  credentials?: { tokens?: EntryMap<string>; secrets?: EntryMap<string> };
-  'application-acls'?: EntryMap<string>;
-}
+/** A local resource as the RM's REST API takes it (size and mtime exactly as WebHDFS reports). */
+export type LocalResource = LocalResourceInfo;
+export type { LocalResourceType, LocalResourceVisibility };
 
 export interface NodeCommandInput {
   /** The node binary: `node` from the NodeManager's PATH unless configured. */
@@ -89,8 +75,8 @@ export interface AmContainerSpecInput {
   modifyAcl?: string;
 }
 
-export function amContainerSpec(input: AmContainerSpecInput): AmContainerSpec {
-  const spec: AmContainerSpec = {
+export function amContainerSpec(input: AmContainerSpecInput): ContainerLaunchContextInfo {
+  const spec: ContainerLaunchContextInfo = {
     'local-resources': entryMap(input.localResources),
     environment: entryMap(input.environment),
     commands: { command: input.command },

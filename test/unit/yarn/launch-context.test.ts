@@ -21,7 +21,7 @@ describe('AM launch context', () => {
       secret,
       viewAcl: 'me',
     });
-    expect(spec['local-resources'].entry.map((e) => e.key)).toEqual(['a', 'b']);
+    expect(spec['local-resources']!.entry.map((e) => e.key)).toEqual(['a', 'b']);
     expect(spec.environment).toEqual({ entry: [{ key: 'SPARK_USER', value: 'me' }] });
     expect(spec.credentials).toEqual({ secrets: { entry: [{ key: APP_SECRET_ALIAS, value: secret.toString('base64') }] } });
     expect(spec['application-acls']).toEqual({ entry: [{ key: 'VIEW_APP', value: 'me' }] });
