@@ -1,0 +1,38 @@
+import type { AccumulatorKind } from './accumulator-updates.js';
+
+/** A user error as it travels from an executor to the driver. */
+export interface RemoteError {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string;
+}
+
+export interface TaskMetrics {
+  runMs: number;
+  recordsWritten?: number;
+  bytesWritten?: number;
+  spillCount?: number;
+}
+
+export type TaskResult =
+  | {
+      taskId: number;
+      ok: true;
+      /** Result stages: the action's per-partition value. */
+      value?: unknown;
+      /** Shuffle map stages: where the output went. */
+      mapOutput?: { dataPath: string; indexPath: string; partitionLengths: number[] };
+      accumUpdates: { id: number; kind: AccumulatorKind; value: unknown }[];
+      cachedBlocks: { rddId: number; partition: number }[];
+      metrics: TaskMetrics;
+    }
+  | { taskId: number; ok: false; error: RemoteError; metrics: TaskMetrics };
+
+export function toRemoteError(e: unknown): RemoteError {
+  if (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    return { name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}), ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { name: 'Error', message: String(e) };
+}

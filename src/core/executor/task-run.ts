@@ -1,0 +1,10 @@
+import type { ExecutorState } from './executor-state.js';
+import type { TaskSpec } from '../rdd/spec.js';
+
+/** What one running task carries through its computation (Spark's TaskContext). */
+export interface TaskRun {
+  readonly task: TaskSpec;
+  readonly state: ExecutorState;
+  /** Blocks this task cached, reported to the driver for locality. */
+  readonly cachedBlocks: { rddId: number; partition: number }[];
+}

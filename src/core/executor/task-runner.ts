@@ -1,0 +1,48 @@
+import type { StageBinary, TaskSpec } from '../rdd/spec.js';
+import { compute } from './compute.js';
+import type { ExecutorState } from './executor-state.js';
+import { runResultOp } from './result-ops.js';
+import { writeShuffle } from './shuffle-adapter.js';
+import { toRemoteError, type TaskResult } from './task-result.js';
+import type { TaskRun } from './task-run.js';
+import { TaskAccumulatorUpdates } from './accumulator-updates.js';
+
+/**
+ * Runs one task on an executor: a ShuffleMapTask (compute the partition and
+ * write shuffle output) or a ResultTask (compute it and run the action's
+ * per-partition part). Shared by the local backend's worker threads and the
+ * cluster executors. Never throws: failures become a failed TaskResult
+ * carrying the user's message and stack.
+ */
+export async function runTask(task: TaskSpec, binary: StageBinary, state: ExecutorState, now: () => number = Date.now): Promise<TaskResult> {
+  const started = now();
+  const run: TaskRun = { task, state, cachedBlocks: [] };
+  state.currentUpdates = new TaskAccumulatorUpdates();
+  try {
+    const records = compute(binary.rdd, task.partition, run);
+    if (binary.shuffleWrite) {
+      const out = await writeShuffle(records, binary.shuffleWrite, run);
+      return {
+        taskId: task.taskId,
+        ok: true,
+        mapOutput: { dataPath: out.dataPath, indexPath: out.indexPath, partitionLengths: out.partitionLengths },
+        accumUpdates: state.currentUpdates.drain(),
+        cachedBlocks: run.cachedBlocks,
+        metrics: { runMs: now() - started, recordsWritten: out.metrics.recordsWritten, bytesWritten: out.metrics.bytesWritten, spillCount: out.metrics.spillCount },
+      };
+    }
+    if (!binary.result) throw new Error('stage binary has neither a result operation nor a shuffle write');
+    const value = await runResultOp(binary.result, records, run);
+    return {
+      taskId: task.taskId,
+      ok: true,
+      value,
+      accumUpdates: state.currentUpdates.drain(),
+      cachedBlocks: run.cachedBlocks,
+      metrics: { runMs: now() - started },
+    };
+  } catch (e) {
+    state.currentUpdates.drain();
+    return { taskId: task.taskId, ok: false, error: toRemoteError(e), metrics: { runMs: now() - started } };
+  }
+}

@@ -1,0 +1,49 @@
+import type { TaskResult } from '../executor/task-result.js';
+
+/**
+ * The seam between the engine and where tasks run. The TaskScheduler never
+ * knows whether executors are worker threads (local), processes reached over
+ * the driver endpoint (local-cluster, YARN), or anything else: it answers
+ * resource offers with task launches and receives status updates.
+ */
+
+export interface ExecutorOffer {
+  executorId: string;
+  /** Tasks this executor can accept now. */
+  freeSlots: number;
+}
+
+export interface TaskLaunch {
+  executorId: string;
+  taskId: number;
+  /** The stage binary: encoded once per stage attempt, sent to an executor the first time it runs a task of it. */
+  binaryId: number;
+  binary: Buffer;
+  /** The encoded TaskSpec. */
+  task: Buffer;
+  broadcastIds: readonly number[];
+}
+
+/** Implemented by the TaskScheduler; called by backends. */
+export interface SchedulerBackendClient {
+  resourceOffers(offers: ExecutorOffer[]): TaskLaunch[];
+  statusUpdate(executorId: string, result: TaskResult): void;
+  /** An executor died: its running tasks failed (and, on a cluster, its outputs are lost). */
+  executorLost(executorId: string, reason: string): void;
+}
+
+export interface SchedulerBackend {
+  start(client: SchedulerBackendClient): Promise<void>;
+  /** Slots across executors: the default number of partitions. */
+  defaultParallelism(): number;
+  /** New tasks are waiting: make offers soon. */
+  reviveOffers(): void;
+  /** Bytes of a broadcast variable, sent to executors before the first task that needs it. */
+  registerBroadcast(id: number, bytes: Buffer): void;
+  removeBroadcast(id: number): void;
+  /** A stage attempt ended: executors may drop its binary. */
+  releaseBinary(binaryId: number): void;
+  /** Drops cached blocks of an RDD on every executor. */
+  removeRdd(rddId: number): void;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,111 @@
+import type { Logger } from '../../log.js';
+import type { TaskResult, RemoteError } from '../executor/task-result.js';
+import { encodeTask } from './task-codec.js';
+import type { ExecutorOffer, SchedulerBackend, SchedulerBackendClient, TaskLaunch } from './backend.js';
+import type { TaskSet } from './task-set.js';
+import { TaskSetManager } from './task-set-manager.js';
+
+/** What the TaskScheduler reports to the DAGScheduler. */
+export interface TaskSchedulerListener {
+  taskSucceeded(stageId: number, stageAttempt: number, partitionIndex: number, result: Extract<TaskResult, { ok: true }>, executorId: string): void;
+  taskSetFailed(stageId: number, stageAttempt: number, partitionIndex: number, failures: number, error: RemoteError): void;
+}
+
+/**
+ * Spark's TaskSchedulerImpl: one TaskSetManager per stage attempt, offered
+ * executor slots in priority order (FIFO by job, then stage).
+ */
+export class TaskScheduler implements SchedulerBackendClient {
+  private readonly managers: TaskSetManager[] = [];
+  private readonly taskIdToManager = new Map<number, TaskSetManager>();
+  private nextTaskId = 0;
+
+  constructor(
+    private readonly backend: SchedulerBackend,
+    private readonly maxFailures: number,
+    private readonly listener: TaskSchedulerListener,
+    private readonly log: Logger,
+  ) {}
+
+  submitTasks(taskSet: TaskSet): void {
+    const tsm = new TaskSetManager(taskSet, this.maxFailures, {
+      taskSucceeded: (m, partitionIndex, result, executorId) => this.listener.taskSucceeded(m.taskSet.stageId, m.taskSet.stageAttempt, partitionIndex, result, executorId),
+      taskSetFailed: (m, partitionIndex, failures, error) => this.listener.taskSetFailed(m.taskSet.stageId, m.taskSet.stageAttempt, partitionIndex, failures, error),
+    });
+    this.managers.push(tsm);
+    this.managers.sort((a, b) => a.taskSet.priority - b.taskSet.priority);
+    this.backend.reviveOffers();
+  }
+
+  /** Stops launching tasks of a stage (its job ended or failed); running ones finish unobserved. */
+  cancelStage(stageId: number): void {
+    for (const tsm of this.managers) if (tsm.taskSet.stageId === stageId) tsm.abort();
+    this.prune();
+  }
+
+  resourceOffers(offers: ExecutorOffer[]): TaskLaunch[] {
+    const launches: TaskLaunch[] = [];
+    const free = offers.map((o) => ({ ...o }));
+    let launched = true;
+    // round-robin over executors so tasks spread across them
+    while (launched) {
+      launched = false;
+      for (const offer of free) {
+        if (offer.freeSlots <= 0) continue;
+        for (const tsm of this.managers) {
+          if (!tsm.hasPending) continue;
+          const taskId = this.nextTaskId++;
+          const spec = tsm.resourceOffer(offer.executorId, taskId, tsm.taskSet.binaryId);
+          if (!spec) continue;
+          this.taskIdToManager.set(taskId, tsm);
+          launches.push({
+            executorId: offer.executorId,
+            taskId,
+            binaryId: tsm.taskSet.binaryId,
+            binary: tsm.taskSet.binary,
+            task: encodeTask(spec),
+            broadcastIds: tsm.taskSet.broadcastIds,
+          });
+          offer.freeSlots--;
+          launched = true;
+          break;
+        }
+      }
+    }
+    return launches;
+  }
+
+  statusUpdate(_executorId: string, result: TaskResult): void {
+    const tsm = this.taskIdToManager.get(result.taskId);
+    if (!tsm) return;
+    this.taskIdToManager.delete(result.taskId);
+    if (!result.ok && !tsm.zombie) {
+      this.log.warn({ stageId: tsm.taskSet.stageId, taskId: result.taskId, error: result.error.message }, `Lost task ${result.taskId} in stage ${tsm.taskSet.stageId}: ${result.error.name}: ${result.error.message}`);
+    }
+    tsm.handleResult(result);
+    this.prune();
+    if (this.managers.some((m) => m.hasPending)) this.backend.reviveOffers();
+  }
+
+  executorLost(executorId: string, reason: string): void {
+    for (const tsm of [...this.managers]) tsm.executorLost(executorId, reason);
+    this.prune();
+    this.backend.reviveOffers();
+  }
+
+  private prune(): void {
+    for (let i = this.managers.length - 1; i >= 0; i--) {
+      const tsm = this.managers[i]!;
+      if (tsm.isDone) {
+        this.managers.splice(i, 1);
+        this.backend.releaseBinary(tsm.taskSet.binaryId);
+      }
+    }
+    if (this.managers.length === 0) this.taskIdToManager.clear();
+  }
+
+  /** Sizes of internal structures, for tests asserting nothing leaks between jobs. */
+  debugState(): Record<string, number> {
+    return { taskSetManagers: this.managers.length, runningTasks: this.taskIdToManager.size };
+  }
+}

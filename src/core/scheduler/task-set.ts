@@ -1,0 +1,19 @@
+import type { Partition } from '../rdd/spec.js';
+
+/** The missing tasks of one stage attempt, as the DAGScheduler hands them to the TaskScheduler. */
+export interface TaskSet {
+  stageId: number;
+  stageAttempt: number;
+  /** Lower runs first (Spark's FIFO: earlier jobs first, then earlier stages). */
+  priority: number;
+  binaryId: number;
+  binary: Buffer;
+  broadcastIds: readonly number[];
+  tasks: PendingTask[];
+}
+
+export interface PendingTask {
+  partition: Partition;
+  /** Executors holding cached input of this task, tried first. */
+  preferredExecutors: readonly string[];
+}
