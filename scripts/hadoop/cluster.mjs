@@ -124,6 +124,9 @@ function coordinates(layout, pids, rmNodes) {
     remoteAppLogDir: '/tmp/logs',
     blockSize: BLOCK_SIZE,
     logDir: layout.logDir,
+    // Resolved jars (colon-separated absolute paths in ~/.m2), for tests that
+    // run their own Java against the cluster.
+    classpathFile: layout.classpathFile,
     nodeManagers: layout.nodeManagers.map((nm) => ({
       name: nm.name,
       nodeId: fromRm(nm.rpc)?.id ?? `${HOST}:${nm.rpc}`,

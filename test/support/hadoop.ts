@@ -65,6 +65,11 @@ export interface HadoopCluster {
   blockSize: number;
   /** Directory of the daemons' own logs (<daemon>.log, <daemon>.out). */
   logDir: string;
+  /**
+   * File holding the resolved Hadoop classpath: absolute jar paths joined by
+   * `:` (the daemons' jars, also enough to compile/run a Java client or AM).
+   */
+  classpathFile: string;
   nodeManagers: NodeManagerInfo[];
   /** Environment for a client subprocess (tspark-submit etc.): HADOOP_CONF_DIR. */
   env: { HADOOP_CONF_DIR: string };

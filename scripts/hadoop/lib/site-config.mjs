@@ -79,6 +79,10 @@ export function yarnSite(layout, nm) {
     // memory stays enforced so an over-allocating container is really killed.
     'yarn.nodemanager.vmem-check-enabled': 'false',
     'yarn.nodemanager.pmem-check-enabled': 'true',
+    // Default true means "cgroups enforce memory" and silently turns the
+    // polling pmem check above off (ContainersMonitorImpl returns early); there
+    // are no cgroups here, so the polling monitor must do it.
+    'yarn.nodemanager.resource.memory.enforced': 'false',
     'yarn.nodemanager.disk-health-checker.max-disk-utilization-per-disk-percentage': '99.0',
     // Containers inherit these from the NodeManager's own environment, which is
     // how `node` (PATH) and JAVA_HOME reach them.

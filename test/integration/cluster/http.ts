@@ -78,3 +78,19 @@ export async function pollUntil<T>(
     await sleep(intervalMs);
   }
 }
+
+/** WebHDFS CREATE (two steps, redirect followed by hand) and GETFILESTATUS, as `user`. */
+export async function webhdfsUpload(
+  webhdfsUrl: string,
+  user: string,
+  hdfsPath: string,
+  data: Buffer,
+): Promise<{ length: number; modificationTime: number }> {
+  const q = (op: string, extra: Record<string, string> = {}) =>
+    `${webhdfsUrl}${hdfsPath}?${new URLSearchParams({ op, 'user.name': user, ...extra })}`;
+  const step1 = await call('PUT', q('CREATE', { overwrite: 'true' }));
+  if (step1.status !== 307) throw new Error(`CREATE ${hdfsPath}: HTTP ${step1.status} ${step1.body.toString('utf8')}`);
+  const step2 = await call('PUT', step1.headers.location ?? '', data, { 'Content-Type': 'application/octet-stream' });
+  if (step2.status !== 201) throw new Error(`CREATE ${hdfsPath} on the DataNode: HTTP ${step2.status}`);
+  return (await getJson(q('GETFILESTATUS'))).FileStatus;
+}
