@@ -3,7 +3,7 @@
 // command in the AM container and reaches a final state, a kill, the RM's
 // real errors, and RM HA selection (an unreachable RM, and a fake standby
 // that redirects to the real RM).
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HadoopRemoteError, RemoteNotFoundError } from '../../../src/hadoop/rest/errors.js';
