@@ -6,6 +6,7 @@ import { fileSystemFor } from '../io/registry.js';
 import type { FileSystem } from '../io/file-system.js';
 import { ExecutorAccumulator, ExecutorBroadcast, TaskAccumulatorUpdates, type AccumulatorKind } from './accumulator-updates.js';
 import { BlockStore } from './block-store.js';
+import { installRuntime } from '../../app/runtime.js';
 
 /**
  * Everything one executor keeps between tasks: broadcast values, rebuilt
@@ -54,7 +55,11 @@ export class ExecutorState implements RebuildContext {
     let p = this.modules.get(url);
     if (!p) {
       const href = url.startsWith('file:') ? url : pathToFileURL(url).href;
-      p = import(href) as Promise<Record<string, unknown>>;
+      // the bundle's `import 'tspark'` reads this process's API (app/runtime.ts)
+      p = import('../../index.js').then((api) => {
+        installRuntime(api as Record<string, unknown>);
+        return import(href) as Promise<Record<string, unknown>>;
+      });
       this.modules.set(url, p);
     }
     return p;

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -21,7 +20,10 @@ export async function locateWorkerScript(): Promise<WorkerScript> {
   const compiled = join(here, '..', 'worker-main.js');
   if (here.endsWith('.js') && existsSync(compiled)) return { path: compiled, dispose: async () => undefined };
   const source = join(here, '..', 'worker-main.ts');
-  const dir = await mkdtemp(join(tmpdir(), 'tspark-worker-'));
+  // inside the package, so the bundle's imports of dependencies resolve through node_modules
+  const cacheRoot = join(packageRoot(here), 'node_modules', '.cache');
+  await mkdir(cacheRoot, { recursive: true });
+  const dir = await mkdtemp(join(cacheRoot, 'tspark-worker-'));
   const outfile = join(dir, 'worker-main.mjs');
   const { build } = await import('esbuild');
   await build({
@@ -33,8 +35,17 @@ export async function locateWorkerScript(): Promise<WorkerScript> {
     target: 'node20',
     sourcemap: 'inline',
     logLevel: 'silent',
-    // CommonJS dependencies inside an ESM bundle need a require
-    banner: { js: "import { createRequire as __tsparkCreateRequire } from 'node:module'; const require = __tsparkCreateRequire(import.meta.url);" },
+    packages: 'external',
   });
   return { path: outfile, dispose: () => rm(dir, { recursive: true, force: true }) };
+}
+
+function packageRoot(from: string): string {
+  let dir = dirname(from);
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no package.json above ${from}`);
+    dir = up;
+  }
+  return dir;
 }

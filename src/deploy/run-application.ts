@@ -1,0 +1,53 @@
+import { ExitCode, TsparkError } from '../errors.js';
+import type { SparkConf } from '../conf/spark-conf.js';
+import type { Logger } from '../log.js';
+import { loadApplication } from '../app/load-application.js';
+import { SparkContext } from '../core/context.js';
+
+/**
+ * Runs an application in this process (local masters): bundle and import the
+ * entry, build the SparkContext from the plan's configuration, call
+ * `main(sc, args)`, and stop the context whether main succeeded or not.
+ * A failing application becomes a TsparkError with exit code APP_FAILED
+ * whose message carries the job failure (stage, partition, the user's error).
+ */
+export interface ApplicationPlan {
+  entry?: string;
+  mainExport: string;
+  appArgs: string[];
+  /** Holds spark.master and spark.app.name. */
+  conf: SparkConf;
+}
+
+export async function runApplication(plan: ApplicationPlan, logger: Logger): Promise<void> {
+  if (!plan.entry) throw new TsparkError('NO_ENTRY', 'No application file to run: pass the entry module to tspark-submit.', { exitCode: ExitCode.USAGE });
+  const app = await loadApplication(plan.entry, plan.mainExport);
+  let failure: unknown;
+  let sc: SparkContext | undefined;
+  try {
+    sc = new SparkContext({ conf: plan.conf, logger });
+    sc.registerModule(app.bundle.moduleUrl, app.namespace);
+    await app.main(sc, plan.appArgs);
+  } catch (e) {
+    failure = e;
+  } finally {
+    try {
+      await sc?.stop();
+    } finally {
+      await app.bundle.dispose();
+    }
+  }
+  if (failure === undefined) return;
+  if (failure instanceof TsparkError && failure.exitCode !== ExitCode.INTERNAL) {
+    // job failures (APP_FAILED), bad configuration, missing input: already say what to do
+    throw failure;
+  }
+  const e = failure instanceof Error ? failure : new Error(String(failure));
+  const err = new TsparkError('APP_FAILED', `Application ${plan.conf.get('spark.app.name') ?? plan.entry} failed: ${e.name}: ${e.message}`, {
+    exitCode: ExitCode.APP_FAILED,
+    cause: e,
+    context: { entry: plan.entry },
+  });
+  if (e.stack) err.stack = `${err.name}: ${err.message}\nApplication stack trace:\n${e.stack}`;
+  throw err;
+}
