@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import process from 'node:process';
 import protobuf from 'protobufjs';
+import * as prettier from 'prettier';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const protoDir = join(repoRoot, 'src', 'hadoop', 'ipc', 'proto');
@@ -27,5 +28,7 @@ import type { INamespace } from 'protobufjs';
 
 export const ipcSchemaJson: INamespace = ${JSON.stringify(root.toJSON(), null, 2)};
 `;
-writeFileSync(join(protoDir, 'schema.generated.ts'), source);
+const target = join(protoDir, 'schema.generated.ts');
+const config = (await prettier.resolveConfig(target)) ?? {};
+writeFileSync(target, await prettier.format(source, { ...config, parser: 'typescript' }));
 process.stdout.write(`wrote ${join('src', 'hadoop', 'ipc', 'proto', 'schema.generated.ts')}\n`);

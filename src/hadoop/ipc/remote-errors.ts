@@ -42,7 +42,7 @@ const RULES: Record<string, RemoteErrorRule> = {
     code: RemoteErrorCode.AM_NOT_REGISTERED,
     retriable: false,
     exitCode: ExitCode.REMOTE,
-    hint: 'The ResourceManager lost this attempt\'s registration (restart or failover): register again and resend all requests',
+    hint: "The ResourceManager lost this attempt's registration (restart or failover): register again and resend all requests",
   },
   [`${YARN}ApplicationAttemptNotFoundException`]: {
     code: RemoteErrorCode.ATTEMPT_NOT_FOUND,
@@ -116,17 +116,29 @@ const RULES: Record<string, RemoteErrorRule> = {
     retriable: false,
     exitCode: ExitCode.INTERNAL,
   },
-  'org.apache.hadoop.ipc.RetriableException': { code: RemoteErrorCode.RETRIABLE, retriable: true, exitCode: ExitCode.REMOTE },
+  'org.apache.hadoop.ipc.RetriableException': {
+    code: RemoteErrorCode.RETRIABLE,
+    retriable: true,
+    exitCode: ExitCode.REMOTE,
+  },
   'org.apache.hadoop.ipc.StandbyException': {
     code: RemoteErrorCode.STANDBY,
     retriable: true,
     exitCode: ExitCode.REMOTE,
     hint: 'This ResourceManager is in standby; try the active one',
   },
-  'org.apache.hadoop.ipc.RpcServerException': { code: RemoteErrorCode.SERVER_ERROR, retriable: false, exitCode: ExitCode.REMOTE },
+  'org.apache.hadoop.ipc.RpcServerException': {
+    code: RemoteErrorCode.SERVER_ERROR,
+    retriable: false,
+    exitCode: ExitCode.REMOTE,
+  },
 };
 
-const DEFAULT_RULE: RemoteErrorRule = { code: RemoteErrorCode.UNKNOWN, retriable: false, exitCode: ExitCode.REMOTE };
+const DEFAULT_RULE: RemoteErrorRule = {
+  code: RemoteErrorCode.UNKNOWN,
+  retriable: false,
+  exitCode: ExitCode.REMOTE,
+};
 
 /** The rule for a Java exception class (exported for the table test and docs). */
 export function remoteErrorRule(javaClass: string): RemoteErrorRule {
@@ -139,7 +151,11 @@ export function knownRemoteExceptionClasses(): string[] {
 
 /** Builds the typed error for an ERROR or FATAL response header. */
 export function remoteErrorFromResponse(
-  header: { exceptionClassName?: string | undefined; errorMsg?: string | undefined; errorDetail?: string | undefined },
+  header: {
+    exceptionClassName?: string | undefined;
+    errorMsg?: string | undefined;
+    errorDetail?: string | undefined;
+  },
   fatal: boolean,
   context: ErrorContext = {},
 ): RemoteError {

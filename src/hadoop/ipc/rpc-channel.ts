@@ -17,5 +17,10 @@ export interface RpcCallOptions {
 }
 
 export interface RpcChannel {
-  call(protocol: RpcProtocol, methodName: string, request: Uint8Array, options?: RpcCallOptions): Promise<Uint8Array>;
+  call(
+    protocol: RpcProtocol,
+    methodName: string,
+    request: Uint8Array,
+    options?: RpcCallOptions,
+  ): Promise<Uint8Array>;
 }

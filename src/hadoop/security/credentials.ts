@@ -1,5 +1,11 @@
 import { TsparkError, ExitCode } from '../../errors.js';
-import { CommonTypes, decodeMessage, encodeMessage, presentField, type DecodedMessage } from '../ipc/proto/messages.js';
+import {
+  CommonTypes,
+  decodeMessage,
+  encodeMessage,
+  presentField,
+  type DecodedMessage,
+} from '../ipc/proto/messages.js';
 import { readVarint32 } from '../ipc/codec/varint.js';
 import { delimit } from '../ipc/codec/varint.js';
 import { TokenKind, type HadoopToken } from './token.js';
@@ -61,7 +67,9 @@ export function parseTokenStorage(bytes: Uint8Array, source = 'token file'): Cre
     if (e instanceof TokenFileError) throw e;
     throw new TokenFileError(`${source} is truncated or corrupt: ${(e as Error).message}`, { cause: e });
   }
-  throw new TokenFileError(`${source} has token storage format ${format}; tspark reads 0 (WRITABLE) and 1 (PROTOBUF)`);
+  throw new TokenFileError(
+    `${source} has token storage format ${format}; tspark reads 0 (WRITABLE) and 1 (PROTOBUF)`,
+  );
 }
 
 function parseWritable(body: Uint8Array, source: string): Credentials {
@@ -82,13 +90,15 @@ function parseWritable(body: Uint8Array, source: string): Credentials {
     const alias = readText(r);
     secretKeys.push({ alias, value: readVIntPrefixedBytes(r) });
   }
-  if (r.remaining !== 0) throw new TokenFileError(`${source} has ${r.remaining} unexpected bytes after its secret keys`);
+  if (r.remaining !== 0)
+    throw new TokenFileError(`${source} has ${r.remaining} unexpected bytes after its secret keys`);
   return { tokens, secretKeys };
 }
 
 function parseProtobuf(body: Uint8Array, source: string): Credentials {
   const len = readVarint32(body, 0);
-  if (!len || len.next + len.value > body.length) throw new TokenFileError(`${source}: truncated CredentialsProto`);
+  if (!len || len.next + len.value > body.length)
+    throw new TokenFileError(`${source}: truncated CredentialsProto`);
   const m = decodeMessage(CommonTypes.CredentialsProto, body.subarray(len.next, len.next + len.value));
   const tokens = ((m.tokens as DecodedMessage[] | undefined) ?? []).map((kv) => {
     const t = presentField<DecodedMessage>(kv, 'token');
@@ -111,7 +121,10 @@ function parseProtobuf(body: Uint8Array, source: string): Credentials {
 }
 
 /** Writes a token storage file; WRITABLE is what Hadoop 3 writes by default. */
-export function writeTokenStorage(credentials: Credentials, format: TokenStorageFormat = 'WRITABLE'): Uint8Array {
+export function writeTokenStorage(
+  credentials: Credentials,
+  format: TokenStorageFormat = 'WRITABLE',
+): Uint8Array {
   const parts: Uint8Array[] = [MAGIC, Uint8Array.of(FORMAT_BYTE[format])];
   if (format === 'WRITABLE') {
     parts.push(writeVLong(credentials.tokens.length));
@@ -125,12 +138,18 @@ export function writeTokenStorage(credentials: Credentials, format: TokenStorage
       );
     }
     parts.push(writeVLong(credentials.secretKeys.length));
-    for (const { alias, value } of credentials.secretKeys) parts.push(writeText(alias), writeVIntPrefixedBytes(value));
+    for (const { alias, value } of credentials.secretKeys)
+      parts.push(writeText(alias), writeVIntPrefixedBytes(value));
   } else {
     const message = {
       tokens: credentials.tokens.map(({ alias, token }) => ({
         alias,
-        token: { identifier: token.identifier, password: token.password, kind: token.kind, service: token.service },
+        token: {
+          identifier: token.identifier,
+          password: token.password,
+          kind: token.kind,
+          service: token.service,
+        },
       })),
       secrets: credentials.secretKeys.map(({ alias, value }) => ({ alias, secret: value })),
     };
@@ -153,7 +172,10 @@ export function findToken(credentials: Credentials, kind: string): HadoopToken |
 }
 
 /** The AMRMToken, or an error that says what is wrong with the file. */
-export function requireAmRmToken(credentials: Credentials, source = 'the container tokens file'): HadoopToken {
+export function requireAmRmToken(
+  credentials: Credentials,
+  source = 'the container tokens file',
+): HadoopToken {
   const token = findToken(credentials, TokenKind.AM_RM);
   if (!token) {
     const kinds = credentials.tokens.map((t) => t.token.kind).join(', ') || 'no tokens';

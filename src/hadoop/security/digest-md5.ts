@@ -90,7 +90,8 @@ export function parseDigestChallenge(challenge: Uint8Array | string): DigestChal
   const nonce = d.get('nonce');
   if (!nonce) throw new Error('DIGEST-MD5 challenge has no nonce');
   const algorithm = d.get('algorithm');
-  if (algorithm !== 'md5-sess') throw new Error(`DIGEST-MD5 challenge has algorithm "${algorithm ?? ''}", expected md5-sess`);
+  if (algorithm !== 'md5-sess')
+    throw new Error(`DIGEST-MD5 challenge has algorithm "${algorithm ?? ''}", expected md5-sess`);
   const maxbuf = d.get('maxbuf');
   return {
     realm: d.get('realm'),

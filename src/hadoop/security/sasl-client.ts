@@ -111,7 +111,7 @@ export class SaslRpcClient {
         if (auth.mechanism !== 'DIGEST-MD5') {
           throw this.fail(
             `the server wants TOKEN authentication with ${auth.mechanism}; tspark supports DIGEST-MD5 only ` +
-              '(the default of Hadoop\'s token SASL mechanism setting)',
+              "(the default of Hadoop's token SASL mechanism setting)",
           );
         }
         // Echo the auth exactly as offered minus the challenge: the server compares presence too.
@@ -137,7 +137,9 @@ export class SaslRpcClient {
           'An ApplicationMaster needs its AMRMToken (HADOOP_TOKEN_FILE_LOCATION) for the ResourceManager and an NMToken for each NodeManager',
       );
     }
-    throw this.fail(`no usable authentication method: the server offers ${offered}; tspark supports TOKEN/DIGEST-MD5${this.options.allowSimple ? ' and SIMPLE' : ''}`);
+    throw this.fail(
+      `no usable authentication method: the server offers ${offered}; tspark supports TOKEN/DIGEST-MD5${this.options.allowSimple ? ' and SIMPLE' : ''}`,
+    );
   }
 
   private respondToChallenge(challengeBytes: Uint8Array): Uint8Array {
@@ -170,7 +172,8 @@ export class SaslRpcClient {
   }
 
   private verifyRspauth(token: Uint8Array | undefined): void {
-    if (!token) throw this.fail('the server reported SUCCESS without rspauth; it did not prove it knows the token');
+    if (!token)
+      throw this.fail('the server reported SUCCESS without rspauth; it did not prove it knows the token');
     let got: string | undefined;
     try {
       got = parseRspauth(token);
@@ -178,7 +181,9 @@ export class SaslRpcClient {
       throw this.fail(`cannot read the server's final DIGEST-MD5 message: ${(e as Error).message}`, e);
     }
     if (got === undefined || got.toLowerCase() !== expectedRspauth(this.digest!)) {
-      throw this.fail('the server\'s rspauth does not match: it does not know the token password (wrong server?)');
+      throw this.fail(
+        "the server's rspauth does not match: it does not know the token password (wrong server?)",
+      );
     }
   }
 

@@ -1,6 +1,10 @@
 import { decodeMessage, YarnTypes, presentField, type DecodedMessage } from '../ipc/proto/messages.js';
 import { attemptIdFromProto, nodeIdFromProto } from '../ipc/protocols/yarn-records.js';
-import { formatApplicationAttemptId, type ApplicationAttemptId, type NodeId } from '../ipc/protocols/yarn-ids.js';
+import {
+  formatApplicationAttemptId,
+  type ApplicationAttemptId,
+  type NodeId,
+} from '../ipc/protocols/yarn-ids.js';
 
 /**
  * Decoders for the identifiers of YARN tokens (yarn_security_token.proto),
@@ -18,7 +22,11 @@ export interface AmRmTokenIdentifier {
 export function decodeAmRmTokenIdentifier(identifier: Uint8Array): AmRmTokenIdentifier {
   const m = decodeMessage(YarnTypes.AMRMTokenIdentifierProto, identifier);
   const attempt = attemptIdFromProto(presentField<DecodedMessage>(m, 'appAttemptId'));
-  return { applicationAttemptId: attempt, user: formatApplicationAttemptId(attempt), keyId: m.keyId as number };
+  return {
+    applicationAttemptId: attempt,
+    user: formatApplicationAttemptId(attempt),
+    keyId: m.keyId as number,
+  };
 }
 
 export interface NmTokenIdentifier {

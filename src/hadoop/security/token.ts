@@ -16,6 +16,10 @@ export const TokenKind = {
 } as const;
 
 /** What may be logged about a token: kind, service and sizes, never the bytes. */
-export function describeToken(token: HadoopToken): { kind: string; service: string; identifierBytes: number } {
+export function describeToken(token: HadoopToken): {
+  kind: string;
+  service: string;
+  identifierBytes: number;
+} {
   return { kind: token.kind, service: token.service, identifierBytes: token.identifier.length };
 }

@@ -24,13 +24,16 @@ export class ByteReader {
   }
 
   readByte(): number {
-    if (this.offset >= this.bytes.length) throw new RangeError(`${this.what}: unexpected end of data at byte ${this.offset}`);
+    if (this.offset >= this.bytes.length)
+      throw new RangeError(`${this.what}: unexpected end of data at byte ${this.offset}`);
     return this.bytes[this.offset++] as number;
   }
 
   readBytes(n: number): Uint8Array {
     if (n < 0 || this.offset + n > this.bytes.length) {
-      throw new RangeError(`${this.what}: needs ${n} bytes at byte ${this.offset}, only ${this.remaining} left`);
+      throw new RangeError(
+        `${this.what}: needs ${n} bytes at byte ${this.offset}, only ${this.remaining} left`,
+      );
     }
     const out = this.bytes.subarray(this.offset, this.offset + n);
     this.offset += n;

@@ -1,5 +1,11 @@
 import { IpcProtocolError } from '../errors.js';
-import { CommonTypes, decodeMessage, encodeMessage, presentField, type DecodedMessage } from '../proto/messages.js';
+import {
+  CommonTypes,
+  decodeMessage,
+  encodeMessage,
+  presentField,
+  type DecodedMessage,
+} from '../proto/messages.js';
 import { CallId, RETRY_COUNT_NONE } from './constants.js';
 import { encodeRequestFrame } from './request-frame.js';
 
@@ -30,7 +36,9 @@ export function decodeConnectionContext(bytes: Uint8Array): ConnectionContext & 
   try {
     raw = decodeMessage(CommonTypes.IpcConnectionContextProto, bytes);
   } catch (e) {
-    throw new IpcProtocolError(`cannot decode IpcConnectionContextProto: ${(e as Error).message}`, { cause: e });
+    throw new IpcProtocolError(`cannot decode IpcConnectionContextProto: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   const userInfo = presentField<DecodedMessage>(raw, 'userInfo');
   return {

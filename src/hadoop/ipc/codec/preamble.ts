@@ -1,4 +1,10 @@
-import { AuthProtocol, IPC_MAGIC, IPC_VERSION, SERVICE_CLASS_DEFAULT, type AuthProtocolValue } from './constants.js';
+import {
+  AuthProtocol,
+  IPC_MAGIC,
+  IPC_VERSION,
+  SERVICE_CLASS_DEFAULT,
+  type AuthProtocolValue,
+} from './constants.js';
 
 /**
  * The 7 bytes a client writes once, right after connecting; the server sends
@@ -29,5 +35,9 @@ export function decodePreamble(bytes: Uint8Array): Preamble | undefined {
   if (bytes.length < 7) return undefined;
   for (let i = 0; i < 4; i++) if (bytes[i] !== IPC_MAGIC[i]) return undefined;
   const auth = bytes[6] as number;
-  return { version: bytes[4] as number, serviceClass: bytes[5] as number, authProtocol: auth > 127 ? auth - 256 : auth };
+  return {
+    version: bytes[4] as number,
+    serviceClass: bytes[5] as number,
+    authProtocol: auth > 127 ? auth - 256 : auth,
+  };
 }

@@ -1,11 +1,13 @@
 import { IpcProtocolError } from '../errors.js';
-import { CommonTypes, decodeMessage, encodeMessage, bigIntToLong, longToBigInt, presentField } from '../proto/messages.js';
 import {
-  CallId,
-  RETRY_COUNT_NONE,
-  RPC_KIND_PROTOCOL_BUFFER,
-  RPC_OP_FINAL_PACKET,
-} from './constants.js';
+  CommonTypes,
+  decodeMessage,
+  encodeMessage,
+  bigIntToLong,
+  longToBigInt,
+  presentField,
+} from '../proto/messages.js';
+import { CallId, RETRY_COUNT_NONE, RPC_KIND_PROTOCOL_BUFFER, RPC_OP_FINAL_PACKET } from './constants.js';
 import { concatBytes, delimit, readDelimited } from './varint.js';
 
 /**

@@ -53,7 +53,10 @@ export function decodeResponseFrame(body: Uint8Array): DecodedResponseFrame {
     serverIpcVersionNum: presentField<number>(raw, 'serverIpcVersionNum'),
     exceptionClassName: presentField<string>(raw, 'exceptionClassName'),
     errorMsg: presentField<string>(raw, 'errorMsg'),
-    errorDetail: detailNumber === undefined ? undefined : (RPC_ERROR_CODE_BY_NUMBER[detailNumber] ?? `UNKNOWN_${detailNumber}`),
+    errorDetail:
+      detailNumber === undefined
+        ? undefined
+        : (RPC_ERROR_CODE_BY_NUMBER[detailNumber] ?? `UNKNOWN_${detailNumber}`),
     clientId: presentField<Uint8Array>(raw, 'clientId'),
     retryCount: presentField<number>(raw, 'retryCount'),
   };
@@ -66,7 +69,9 @@ export function decodeResponseFrame(body: Uint8Array): DecodedResponseFrame {
   }
   if (at !== body.length) {
     // Hadoop's client rejects this too ("RPC response length mismatch").
-    throw new IpcProtocolError(`response frame for call ${header.callId} has ${body.length - at} unexpected trailing bytes`);
+    throw new IpcProtocolError(
+      `response frame for call ${header.callId} has ${body.length - at} unexpected trailing bytes`,
+    );
   }
   return { header, payload };
 }

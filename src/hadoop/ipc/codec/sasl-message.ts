@@ -1,5 +1,12 @@
 import { IpcProtocolError } from '../errors.js';
-import { CommonTypes, decodeMessage, encodeMessage, hasField, presentField, type DecodedMessage } from '../proto/messages.js';
+import {
+  CommonTypes,
+  decodeMessage,
+  encodeMessage,
+  hasField,
+  presentField,
+  type DecodedMessage,
+} from '../proto/messages.js';
 import { CallId, RETRY_COUNT_NONE } from './constants.js';
 import { encodeRequestFrame } from './request-frame.js';
 
@@ -84,7 +91,8 @@ export function decodeSaslMessage(bytes: Uint8Array): SaslMessage {
 
 /** A SASL frame: call id -33, empty client id, retry count -1. */
 export function encodeSaslFrame(message: SaslMessage): Uint8Array {
-  return encodeRequestFrame({ callId: CallId.SASL, clientId: new Uint8Array(0), retryCount: RETRY_COUNT_NONE }, [
-    encodeSaslMessage(message),
-  ]);
+  return encodeRequestFrame(
+    { callId: CallId.SASL, clientId: new Uint8Array(0), retryCount: RETRY_COUNT_NONE },
+    [encodeSaslMessage(message)],
+  );
 }

@@ -45,12 +45,18 @@ export function delimit(message: Uint8Array): Uint8Array {
 }
 
 /** Reads one delimited message at `offset` of a complete buffer. */
-export function readDelimited(buf: Uint8Array, offset: number, what: string): { bytes: Uint8Array; next: number } {
+export function readDelimited(
+  buf: Uint8Array,
+  offset: number,
+  what: string,
+): { bytes: Uint8Array; next: number } {
   const len = readVarint32(buf, offset);
   if (!len) throw new IpcProtocolError(`${what}: the frame ends inside a length prefix`);
   const end = len.next + len.value;
   if (end > buf.length) {
-    throw new IpcProtocolError(`${what}: declares ${len.value} bytes but the frame has ${buf.length - len.next} left`);
+    throw new IpcProtocolError(
+      `${what}: declares ${len.value} bytes but the frame has ${buf.length - len.next} left`,
+    );
   }
   return { bytes: buf.subarray(len.next, end), next: end };
 }

@@ -3,1314 +3,1314 @@
 import type { INamespace } from 'protobufjs';
 
 export const ipcSchemaJson: INamespace = {
-  "nested": {
-    "hadoop": {
-      "nested": {
-        "common": {
-          "nested": {
-            "RpcKindProto": {
-              "edition": "proto2",
-              "values": {
-                "RPC_BUILTIN": 0,
-                "RPC_WRITABLE": 1,
-                "RPC_PROTOCOL_BUFFER": 2
-              }
-            },
-            "RpcRequestHeaderProto": {
-              "edition": "proto2",
-              "fields": {
-                "rpcKind": {
-                  "type": "RpcKindProto",
-                  "id": 1
-                },
-                "rpcOp": {
-                  "type": "OperationProto",
-                  "id": 2
-                },
-                "callId": {
-                  "rule": "required",
-                  "type": "sint32",
-                  "id": 3
-                },
-                "clientId": {
-                  "rule": "required",
-                  "type": "bytes",
-                  "id": 4
-                },
-                "retryCount": {
-                  "type": "sint32",
-                  "id": 5,
-                  "options": {
-                    "default": -1
-                  }
-                },
-                "callerContext": {
-                  "type": "RPCCallerContextProto",
-                  "id": 7
-                }
+  nested: {
+    hadoop: {
+      nested: {
+        common: {
+          nested: {
+            RpcKindProto: {
+              edition: 'proto2',
+              values: {
+                RPC_BUILTIN: 0,
+                RPC_WRITABLE: 1,
+                RPC_PROTOCOL_BUFFER: 2,
               },
-              "nested": {
-                "OperationProto": {
-                  "values": {
-                    "RPC_FINAL_PACKET": 0,
-                    "RPC_CONTINUATION_PACKET": 1,
-                    "RPC_CLOSE_CONNECTION": 2
-                  }
-                }
-              }
             },
-            "RPCCallerContextProto": {
-              "edition": "proto2",
-              "fields": {
-                "context": {
-                  "rule": "required",
-                  "type": "string",
-                  "id": 1
+            RpcRequestHeaderProto: {
+              edition: 'proto2',
+              fields: {
+                rpcKind: {
+                  type: 'RpcKindProto',
+                  id: 1,
                 },
-                "signature": {
-                  "type": "bytes",
-                  "id": 2
-                }
-              }
-            },
-            "RpcResponseHeaderProto": {
-              "edition": "proto2",
-              "fields": {
-                "callId": {
-                  "rule": "required",
-                  "type": "uint32",
-                  "id": 1
+                rpcOp: {
+                  type: 'OperationProto',
+                  id: 2,
                 },
-                "status": {
-                  "rule": "required",
-                  "type": "RpcStatusProto",
-                  "id": 2
+                callId: {
+                  rule: 'required',
+                  type: 'sint32',
+                  id: 3,
                 },
-                "serverIpcVersionNum": {
-                  "type": "uint32",
-                  "id": 3
+                clientId: {
+                  rule: 'required',
+                  type: 'bytes',
+                  id: 4,
                 },
-                "exceptionClassName": {
-                  "type": "string",
-                  "id": 4
+                retryCount: {
+                  type: 'sint32',
+                  id: 5,
+                  options: {
+                    default: -1,
+                  },
                 },
-                "errorMsg": {
-                  "type": "string",
-                  "id": 5
+                callerContext: {
+                  type: 'RPCCallerContextProto',
+                  id: 7,
                 },
-                "errorDetail": {
-                  "type": "RpcErrorCodeProto",
-                  "id": 6
-                },
-                "clientId": {
-                  "type": "bytes",
-                  "id": 7
-                },
-                "retryCount": {
-                  "type": "sint32",
-                  "id": 8,
-                  "options": {
-                    "default": -1
-                  }
-                }
               },
-              "nested": {
-                "RpcStatusProto": {
-                  "values": {
-                    "SUCCESS": 0,
-                    "ERROR": 1,
-                    "FATAL": 2
-                  }
+              nested: {
+                OperationProto: {
+                  values: {
+                    RPC_FINAL_PACKET: 0,
+                    RPC_CONTINUATION_PACKET: 1,
+                    RPC_CLOSE_CONNECTION: 2,
+                  },
                 },
-                "RpcErrorCodeProto": {
-                  "values": {
-                    "ERROR_APPLICATION": 1,
-                    "ERROR_NO_SUCH_METHOD": 2,
-                    "ERROR_NO_SUCH_PROTOCOL": 3,
-                    "ERROR_RPC_SERVER": 4,
-                    "ERROR_SERIALIZING_RESPONSE": 5,
-                    "ERROR_RPC_VERSION_MISMATCH": 6,
-                    "FATAL_UNKNOWN": 10,
-                    "FATAL_UNSUPPORTED_SERIALIZATION": 11,
-                    "FATAL_INVALID_RPC_HEADER": 12,
-                    "FATAL_DESERIALIZING_REQUEST": 13,
-                    "FATAL_VERSION_MISMATCH": 14,
-                    "FATAL_UNAUTHORIZED": 15
-                  }
-                }
-              }
-            },
-            "RpcSaslProto": {
-              "edition": "proto2",
-              "fields": {
-                "version": {
-                  "type": "uint32",
-                  "id": 1
-                },
-                "state": {
-                  "rule": "required",
-                  "type": "SaslState",
-                  "id": 2
-                },
-                "token": {
-                  "type": "bytes",
-                  "id": 3
-                },
-                "auths": {
-                  "rule": "repeated",
-                  "type": "SaslAuth",
-                  "id": 4
-                }
               },
-              "nested": {
-                "SaslState": {
-                  "values": {
-                    "SUCCESS": 0,
-                    "NEGOTIATE": 1,
-                    "INITIATE": 2,
-                    "CHALLENGE": 3,
-                    "RESPONSE": 4,
-                    "WRAP": 5
-                  }
+            },
+            RPCCallerContextProto: {
+              edition: 'proto2',
+              fields: {
+                context: {
+                  rule: 'required',
+                  type: 'string',
+                  id: 1,
                 },
-                "SaslAuth": {
-                  "fields": {
-                    "method": {
-                      "rule": "required",
-                      "type": "string",
-                      "id": 1
+                signature: {
+                  type: 'bytes',
+                  id: 2,
+                },
+              },
+            },
+            RpcResponseHeaderProto: {
+              edition: 'proto2',
+              fields: {
+                callId: {
+                  rule: 'required',
+                  type: 'uint32',
+                  id: 1,
+                },
+                status: {
+                  rule: 'required',
+                  type: 'RpcStatusProto',
+                  id: 2,
+                },
+                serverIpcVersionNum: {
+                  type: 'uint32',
+                  id: 3,
+                },
+                exceptionClassName: {
+                  type: 'string',
+                  id: 4,
+                },
+                errorMsg: {
+                  type: 'string',
+                  id: 5,
+                },
+                errorDetail: {
+                  type: 'RpcErrorCodeProto',
+                  id: 6,
+                },
+                clientId: {
+                  type: 'bytes',
+                  id: 7,
+                },
+                retryCount: {
+                  type: 'sint32',
+                  id: 8,
+                  options: {
+                    default: -1,
+                  },
+                },
+              },
+              nested: {
+                RpcStatusProto: {
+                  values: {
+                    SUCCESS: 0,
+                    ERROR: 1,
+                    FATAL: 2,
+                  },
+                },
+                RpcErrorCodeProto: {
+                  values: {
+                    ERROR_APPLICATION: 1,
+                    ERROR_NO_SUCH_METHOD: 2,
+                    ERROR_NO_SUCH_PROTOCOL: 3,
+                    ERROR_RPC_SERVER: 4,
+                    ERROR_SERIALIZING_RESPONSE: 5,
+                    ERROR_RPC_VERSION_MISMATCH: 6,
+                    FATAL_UNKNOWN: 10,
+                    FATAL_UNSUPPORTED_SERIALIZATION: 11,
+                    FATAL_INVALID_RPC_HEADER: 12,
+                    FATAL_DESERIALIZING_REQUEST: 13,
+                    FATAL_VERSION_MISMATCH: 14,
+                    FATAL_UNAUTHORIZED: 15,
+                  },
+                },
+              },
+            },
+            RpcSaslProto: {
+              edition: 'proto2',
+              fields: {
+                version: {
+                  type: 'uint32',
+                  id: 1,
+                },
+                state: {
+                  rule: 'required',
+                  type: 'SaslState',
+                  id: 2,
+                },
+                token: {
+                  type: 'bytes',
+                  id: 3,
+                },
+                auths: {
+                  rule: 'repeated',
+                  type: 'SaslAuth',
+                  id: 4,
+                },
+              },
+              nested: {
+                SaslState: {
+                  values: {
+                    SUCCESS: 0,
+                    NEGOTIATE: 1,
+                    INITIATE: 2,
+                    CHALLENGE: 3,
+                    RESPONSE: 4,
+                    WRAP: 5,
+                  },
+                },
+                SaslAuth: {
+                  fields: {
+                    method: {
+                      rule: 'required',
+                      type: 'string',
+                      id: 1,
                     },
-                    "mechanism": {
-                      "rule": "required",
-                      "type": "string",
-                      "id": 2
+                    mechanism: {
+                      rule: 'required',
+                      type: 'string',
+                      id: 2,
                     },
-                    "protocol": {
-                      "type": "string",
-                      "id": 3
+                    protocol: {
+                      type: 'string',
+                      id: 3,
                     },
-                    "serverId": {
-                      "type": "string",
-                      "id": 4
+                    serverId: {
+                      type: 'string',
+                      id: 4,
                     },
-                    "challenge": {
-                      "type": "bytes",
-                      "id": 5
-                    }
-                  }
-                }
-              }
+                    challenge: {
+                      type: 'bytes',
+                      id: 5,
+                    },
+                  },
+                },
+              },
             },
-            "UserInformationProto": {
-              "edition": "proto2",
-              "fields": {
-                "effectiveUser": {
-                  "type": "string",
-                  "id": 1
+            UserInformationProto: {
+              edition: 'proto2',
+              fields: {
+                effectiveUser: {
+                  type: 'string',
+                  id: 1,
                 },
-                "realUser": {
-                  "type": "string",
-                  "id": 2
-                }
-              }
+                realUser: {
+                  type: 'string',
+                  id: 2,
+                },
+              },
             },
-            "IpcConnectionContextProto": {
-              "edition": "proto2",
-              "fields": {
-                "userInfo": {
-                  "type": "UserInformationProto",
-                  "id": 2
+            IpcConnectionContextProto: {
+              edition: 'proto2',
+              fields: {
+                userInfo: {
+                  type: 'UserInformationProto',
+                  id: 2,
                 },
-                "protocol": {
-                  "type": "string",
-                  "id": 3
-                }
-              }
+                protocol: {
+                  type: 'string',
+                  id: 3,
+                },
+              },
             },
-            "RequestHeaderProto": {
-              "edition": "proto2",
-              "fields": {
-                "methodName": {
-                  "rule": "required",
-                  "type": "string",
-                  "id": 1
+            RequestHeaderProto: {
+              edition: 'proto2',
+              fields: {
+                methodName: {
+                  rule: 'required',
+                  type: 'string',
+                  id: 1,
                 },
-                "declaringClassProtocolName": {
-                  "rule": "required",
-                  "type": "string",
-                  "id": 2
+                declaringClassProtocolName: {
+                  rule: 'required',
+                  type: 'string',
+                  id: 2,
                 },
-                "clientProtocolVersion": {
-                  "rule": "required",
-                  "type": "uint64",
-                  "id": 3
-                }
-              }
+                clientProtocolVersion: {
+                  rule: 'required',
+                  type: 'uint64',
+                  id: 3,
+                },
+              },
             },
-            "TokenProto": {
-              "edition": "proto2",
-              "fields": {
-                "identifier": {
-                  "rule": "required",
-                  "type": "bytes",
-                  "id": 1
+            TokenProto: {
+              edition: 'proto2',
+              fields: {
+                identifier: {
+                  rule: 'required',
+                  type: 'bytes',
+                  id: 1,
                 },
-                "password": {
-                  "rule": "required",
-                  "type": "bytes",
-                  "id": 2
+                password: {
+                  rule: 'required',
+                  type: 'bytes',
+                  id: 2,
                 },
-                "kind": {
-                  "rule": "required",
-                  "type": "string",
-                  "id": 3
+                kind: {
+                  rule: 'required',
+                  type: 'string',
+                  id: 3,
                 },
-                "service": {
-                  "rule": "required",
-                  "type": "string",
-                  "id": 4
-                }
-              }
+                service: {
+                  rule: 'required',
+                  type: 'string',
+                  id: 4,
+                },
+              },
             },
-            "CredentialsKVProto": {
-              "edition": "proto2",
-              "fields": {
-                "alias": {
-                  "rule": "required",
-                  "type": "string",
-                  "id": 1
+            CredentialsKVProto: {
+              edition: 'proto2',
+              fields: {
+                alias: {
+                  rule: 'required',
+                  type: 'string',
+                  id: 1,
                 },
-                "token": {
-                  "type": "TokenProto",
-                  "id": 2
+                token: {
+                  type: 'TokenProto',
+                  id: 2,
                 },
-                "secret": {
-                  "type": "bytes",
-                  "id": 3
-                }
-              }
+                secret: {
+                  type: 'bytes',
+                  id: 3,
+                },
+              },
             },
-            "CredentialsProto": {
-              "edition": "proto2",
-              "fields": {
-                "tokens": {
-                  "rule": "repeated",
-                  "type": "CredentialsKVProto",
-                  "id": 1
+            CredentialsProto: {
+              edition: 'proto2',
+              fields: {
+                tokens: {
+                  rule: 'repeated',
+                  type: 'CredentialsKVProto',
+                  id: 1,
                 },
-                "secrets": {
-                  "rule": "repeated",
-                  "type": "CredentialsKVProto",
-                  "id": 2
-                }
-              }
-            }
-          }
+                secrets: {
+                  rule: 'repeated',
+                  type: 'CredentialsKVProto',
+                  id: 2,
+                },
+              },
+            },
+          },
         },
-        "yarn": {
-          "nested": {
-            "SerializedExceptionProto": {
-              "edition": "proto2",
-              "fields": {
-                "message": {
-                  "type": "string",
-                  "id": 1
+        yarn: {
+          nested: {
+            SerializedExceptionProto: {
+              edition: 'proto2',
+              fields: {
+                message: {
+                  type: 'string',
+                  id: 1,
                 },
-                "trace": {
-                  "type": "string",
-                  "id": 2
+                trace: {
+                  type: 'string',
+                  id: 2,
                 },
-                "class_name": {
-                  "type": "string",
-                  "id": 3
+                class_name: {
+                  type: 'string',
+                  id: 3,
                 },
-                "cause": {
-                  "type": "SerializedExceptionProto",
-                  "id": 4
-                }
-              }
+                cause: {
+                  type: 'SerializedExceptionProto',
+                  id: 4,
+                },
+              },
             },
-            "ApplicationIdProto": {
-              "edition": "proto2",
-              "fields": {
-                "id": {
-                  "type": "int32",
-                  "id": 1
+            ApplicationIdProto: {
+              edition: 'proto2',
+              fields: {
+                id: {
+                  type: 'int32',
+                  id: 1,
                 },
-                "cluster_timestamp": {
-                  "type": "int64",
-                  "id": 2
-                }
-              }
+                cluster_timestamp: {
+                  type: 'int64',
+                  id: 2,
+                },
+              },
             },
-            "ApplicationAttemptIdProto": {
-              "edition": "proto2",
-              "fields": {
-                "application_id": {
-                  "type": "ApplicationIdProto",
-                  "id": 1
+            ApplicationAttemptIdProto: {
+              edition: 'proto2',
+              fields: {
+                application_id: {
+                  type: 'ApplicationIdProto',
+                  id: 1,
                 },
-                "attemptId": {
-                  "type": "int32",
-                  "id": 2
-                }
-              }
+                attemptId: {
+                  type: 'int32',
+                  id: 2,
+                },
+              },
             },
-            "ContainerIdProto": {
-              "edition": "proto2",
-              "fields": {
-                "app_id": {
-                  "type": "ApplicationIdProto",
-                  "id": 1
+            ContainerIdProto: {
+              edition: 'proto2',
+              fields: {
+                app_id: {
+                  type: 'ApplicationIdProto',
+                  id: 1,
                 },
-                "app_attempt_id": {
-                  "type": "ApplicationAttemptIdProto",
-                  "id": 2
+                app_attempt_id: {
+                  type: 'ApplicationAttemptIdProto',
+                  id: 2,
                 },
-                "id": {
-                  "type": "int64",
-                  "id": 3
-                }
-              }
+                id: {
+                  type: 'int64',
+                  id: 3,
+                },
+              },
             },
-            "NodeIdProto": {
-              "edition": "proto2",
-              "fields": {
-                "host": {
-                  "type": "string",
-                  "id": 1
+            NodeIdProto: {
+              edition: 'proto2',
+              fields: {
+                host: {
+                  type: 'string',
+                  id: 1,
                 },
-                "port": {
-                  "type": "int32",
-                  "id": 2
-                }
-              }
+                port: {
+                  type: 'int32',
+                  id: 2,
+                },
+              },
             },
-            "PriorityProto": {
-              "edition": "proto2",
-              "fields": {
-                "priority": {
-                  "type": "int32",
-                  "id": 1
-                }
-              }
+            PriorityProto: {
+              edition: 'proto2',
+              fields: {
+                priority: {
+                  type: 'int32',
+                  id: 1,
+                },
+              },
             },
-            "ResourceTypesProto": {
-              "edition": "proto2",
-              "values": {
-                "COUNTABLE": 0
-              }
+            ResourceTypesProto: {
+              edition: 'proto2',
+              values: {
+                COUNTABLE: 0,
+              },
             },
-            "ResourceInformationProto": {
-              "edition": "proto2",
-              "fields": {
-                "key": {
-                  "rule": "required",
-                  "type": "string",
-                  "id": 1
+            ResourceInformationProto: {
+              edition: 'proto2',
+              fields: {
+                key: {
+                  rule: 'required',
+                  type: 'string',
+                  id: 1,
                 },
-                "value": {
-                  "type": "int64",
-                  "id": 2
+                value: {
+                  type: 'int64',
+                  id: 2,
                 },
-                "units": {
-                  "type": "string",
-                  "id": 3
+                units: {
+                  type: 'string',
+                  id: 3,
                 },
-                "type": {
-                  "type": "ResourceTypesProto",
-                  "id": 4
-                }
-              }
+                type: {
+                  type: 'ResourceTypesProto',
+                  id: 4,
+                },
+              },
             },
-            "ResourceProto": {
-              "edition": "proto2",
-              "fields": {
-                "memory": {
-                  "type": "int64",
-                  "id": 1
+            ResourceProto: {
+              edition: 'proto2',
+              fields: {
+                memory: {
+                  type: 'int64',
+                  id: 1,
                 },
-                "virtual_cores": {
-                  "type": "int32",
-                  "id": 2
+                virtual_cores: {
+                  type: 'int32',
+                  id: 2,
                 },
-                "resource_value_map": {
-                  "rule": "repeated",
-                  "type": "ResourceInformationProto",
-                  "id": 3
-                }
-              }
+                resource_value_map: {
+                  rule: 'repeated',
+                  type: 'ResourceInformationProto',
+                  id: 3,
+                },
+              },
             },
-            "ResourceTypeInfoProto": {
-              "edition": "proto2",
-              "fields": {
-                "name": {
-                  "rule": "required",
-                  "type": "string",
-                  "id": 1
+            ResourceTypeInfoProto: {
+              edition: 'proto2',
+              fields: {
+                name: {
+                  rule: 'required',
+                  type: 'string',
+                  id: 1,
                 },
-                "units": {
-                  "type": "string",
-                  "id": 2
+                units: {
+                  type: 'string',
+                  id: 2,
                 },
-                "type": {
-                  "type": "ResourceTypesProto",
-                  "id": 3
-                }
-              }
+                type: {
+                  type: 'ResourceTypesProto',
+                  id: 3,
+                },
+              },
             },
-            "StringStringMapProto": {
-              "edition": "proto2",
-              "fields": {
-                "key": {
-                  "type": "string",
-                  "id": 1
+            StringStringMapProto: {
+              edition: 'proto2',
+              fields: {
+                key: {
+                  type: 'string',
+                  id: 1,
                 },
-                "value": {
-                  "type": "string",
-                  "id": 2
-                }
-              }
+                value: {
+                  type: 'string',
+                  id: 2,
+                },
+              },
             },
-            "StringBytesMapProto": {
-              "edition": "proto2",
-              "fields": {
-                "key": {
-                  "type": "string",
-                  "id": 1
+            StringBytesMapProto: {
+              edition: 'proto2',
+              fields: {
+                key: {
+                  type: 'string',
+                  id: 1,
                 },
-                "value": {
-                  "type": "bytes",
-                  "id": 2
-                }
-              }
+                value: {
+                  type: 'bytes',
+                  id: 2,
+                },
+              },
             },
-            "ApplicationAccessTypeProto": {
-              "edition": "proto2",
-              "values": {
-                "APPACCESS_VIEW_APP": 1,
-                "APPACCESS_MODIFY_APP": 2
-              }
+            ApplicationAccessTypeProto: {
+              edition: 'proto2',
+              values: {
+                APPACCESS_VIEW_APP: 1,
+                APPACCESS_MODIFY_APP: 2,
+              },
             },
-            "ApplicationACLMapProto": {
-              "edition": "proto2",
-              "fields": {
-                "accessType": {
-                  "type": "ApplicationAccessTypeProto",
-                  "id": 1
+            ApplicationACLMapProto: {
+              edition: 'proto2',
+              fields: {
+                accessType: {
+                  type: 'ApplicationAccessTypeProto',
+                  id: 1,
                 },
-                "acl": {
-                  "type": "string",
-                  "id": 2,
-                  "options": {
-                    "default": " "
-                  }
-                }
-              }
+                acl: {
+                  type: 'string',
+                  id: 2,
+                  options: {
+                    default: ' ',
+                  },
+                },
+              },
             },
-            "ContainerStateProto": {
-              "edition": "proto2",
-              "values": {
-                "C_NEW": 1,
-                "C_RUNNING": 2,
-                "C_COMPLETE": 3
-              }
+            ContainerStateProto: {
+              edition: 'proto2',
+              values: {
+                C_NEW: 1,
+                C_RUNNING: 2,
+                C_COMPLETE: 3,
+              },
             },
-            "ContainerSubStateProto": {
-              "edition": "proto2",
-              "values": {
-                "CSS_SCHEDULED": 1,
-                "CSS_RUNNING": 2,
-                "CSS_PAUSED": 3,
-                "CSS_COMPLETING": 4,
-                "CSS_DONE": 5
-              }
+            ContainerSubStateProto: {
+              edition: 'proto2',
+              values: {
+                CSS_SCHEDULED: 1,
+                CSS_RUNNING: 2,
+                CSS_PAUSED: 3,
+                CSS_COMPLETING: 4,
+                CSS_DONE: 5,
+              },
             },
-            "ExecutionTypeProto": {
-              "edition": "proto2",
-              "values": {
-                "GUARANTEED": 1,
-                "OPPORTUNISTIC": 2
-              }
+            ExecutionTypeProto: {
+              edition: 'proto2',
+              values: {
+                GUARANTEED: 1,
+                OPPORTUNISTIC: 2,
+              },
             },
-            "ContainerProto": {
-              "edition": "proto2",
-              "fields": {
-                "id": {
-                  "type": "ContainerIdProto",
-                  "id": 1
+            ContainerProto: {
+              edition: 'proto2',
+              fields: {
+                id: {
+                  type: 'ContainerIdProto',
+                  id: 1,
                 },
-                "nodeId": {
-                  "type": "NodeIdProto",
-                  "id": 2
+                nodeId: {
+                  type: 'NodeIdProto',
+                  id: 2,
                 },
-                "node_http_address": {
-                  "type": "string",
-                  "id": 3
+                node_http_address: {
+                  type: 'string',
+                  id: 3,
                 },
-                "resource": {
-                  "type": "ResourceProto",
-                  "id": 4
+                resource: {
+                  type: 'ResourceProto',
+                  id: 4,
                 },
-                "priority": {
-                  "type": "PriorityProto",
-                  "id": 5
+                priority: {
+                  type: 'PriorityProto',
+                  id: 5,
                 },
-                "container_token": {
-                  "type": "hadoop.common.TokenProto",
-                  "id": 6
+                container_token: {
+                  type: 'hadoop.common.TokenProto',
+                  id: 6,
                 },
-                "execution_type": {
-                  "type": "ExecutionTypeProto",
-                  "id": 7,
-                  "options": {
-                    "default": "GUARANTEED"
-                  }
+                execution_type: {
+                  type: 'ExecutionTypeProto',
+                  id: 7,
+                  options: {
+                    default: 'GUARANTEED',
+                  },
                 },
-                "allocation_request_id": {
-                  "type": "int64",
-                  "id": 8,
-                  "options": {
-                    "default": -1
-                  }
+                allocation_request_id: {
+                  type: 'int64',
+                  id: 8,
+                  options: {
+                    default: -1,
+                  },
                 },
-                "version": {
-                  "type": "int32",
-                  "id": 9,
-                  "options": {
-                    "default": 0
-                  }
+                version: {
+                  type: 'int32',
+                  id: 9,
+                  options: {
+                    default: 0,
+                  },
                 },
-                "allocation_tags": {
-                  "rule": "repeated",
-                  "type": "string",
-                  "id": 10
-                }
-              }
+                allocation_tags: {
+                  rule: 'repeated',
+                  type: 'string',
+                  id: 10,
+                },
+              },
             },
-            "ContainerStatusProto": {
-              "edition": "proto2",
-              "fields": {
-                "container_id": {
-                  "type": "ContainerIdProto",
-                  "id": 1
+            ContainerStatusProto: {
+              edition: 'proto2',
+              fields: {
+                container_id: {
+                  type: 'ContainerIdProto',
+                  id: 1,
                 },
-                "state": {
-                  "type": "ContainerStateProto",
-                  "id": 2
+                state: {
+                  type: 'ContainerStateProto',
+                  id: 2,
                 },
-                "diagnostics": {
-                  "type": "string",
-                  "id": 3,
-                  "options": {
-                    "default": "N/A"
-                  }
+                diagnostics: {
+                  type: 'string',
+                  id: 3,
+                  options: {
+                    default: 'N/A',
+                  },
                 },
-                "exit_status": {
-                  "type": "int32",
-                  "id": 4,
-                  "options": {
-                    "default": -1000
-                  }
+                exit_status: {
+                  type: 'int32',
+                  id: 4,
+                  options: {
+                    default: -1000,
+                  },
                 },
-                "capability": {
-                  "type": "ResourceProto",
-                  "id": 5
+                capability: {
+                  type: 'ResourceProto',
+                  id: 5,
                 },
-                "executionType": {
-                  "type": "ExecutionTypeProto",
-                  "id": 6,
-                  "options": {
-                    "default": "GUARANTEED"
-                  }
+                executionType: {
+                  type: 'ExecutionTypeProto',
+                  id: 6,
+                  options: {
+                    default: 'GUARANTEED',
+                  },
                 },
-                "container_attributes": {
-                  "rule": "repeated",
-                  "type": "StringStringMapProto",
-                  "id": 7
+                container_attributes: {
+                  rule: 'repeated',
+                  type: 'StringStringMapProto',
+                  id: 7,
                 },
-                "container_sub_state": {
-                  "type": "ContainerSubStateProto",
-                  "id": 8
-                }
-              }
+                container_sub_state: {
+                  type: 'ContainerSubStateProto',
+                  id: 8,
+                },
+              },
             },
-            "NodeStateProto": {
-              "edition": "proto2",
-              "values": {
-                "NS_NEW": 1,
-                "NS_RUNNING": 2,
-                "NS_UNHEALTHY": 3,
-                "NS_DECOMMISSIONED": 4,
-                "NS_LOST": 5,
-                "NS_REBOOTED": 6,
-                "NS_DECOMMISSIONING": 7,
-                "NS_SHUTDOWN": 8
-              }
+            NodeStateProto: {
+              edition: 'proto2',
+              values: {
+                NS_NEW: 1,
+                NS_RUNNING: 2,
+                NS_UNHEALTHY: 3,
+                NS_DECOMMISSIONED: 4,
+                NS_LOST: 5,
+                NS_REBOOTED: 6,
+                NS_DECOMMISSIONING: 7,
+                NS_SHUTDOWN: 8,
+              },
             },
-            "NodeReportProto": {
-              "edition": "proto2",
-              "fields": {
-                "nodeId": {
-                  "type": "NodeIdProto",
-                  "id": 1
+            NodeReportProto: {
+              edition: 'proto2',
+              fields: {
+                nodeId: {
+                  type: 'NodeIdProto',
+                  id: 1,
                 },
-                "httpAddress": {
-                  "type": "string",
-                  "id": 2
+                httpAddress: {
+                  type: 'string',
+                  id: 2,
                 },
-                "rackName": {
-                  "type": "string",
-                  "id": 3
+                rackName: {
+                  type: 'string',
+                  id: 3,
                 },
-                "used": {
-                  "type": "ResourceProto",
-                  "id": 4
+                used: {
+                  type: 'ResourceProto',
+                  id: 4,
                 },
-                "capability": {
-                  "type": "ResourceProto",
-                  "id": 5
+                capability: {
+                  type: 'ResourceProto',
+                  id: 5,
                 },
-                "numContainers": {
-                  "type": "int32",
-                  "id": 6
+                numContainers: {
+                  type: 'int32',
+                  id: 6,
                 },
-                "node_state": {
-                  "type": "NodeStateProto",
-                  "id": 7
+                node_state: {
+                  type: 'NodeStateProto',
+                  id: 7,
                 },
-                "health_report": {
-                  "type": "string",
-                  "id": 8
+                health_report: {
+                  type: 'string',
+                  id: 8,
                 },
-                "last_health_report_time": {
-                  "type": "int64",
-                  "id": 9
+                last_health_report_time: {
+                  type: 'int64',
+                  id: 9,
                 },
-                "node_labels": {
-                  "rule": "repeated",
-                  "type": "string",
-                  "id": 10
-                }
-              }
+                node_labels: {
+                  rule: 'repeated',
+                  type: 'string',
+                  id: 10,
+                },
+              },
             },
-            "URLProto": {
-              "edition": "proto2",
-              "fields": {
-                "scheme": {
-                  "type": "string",
-                  "id": 1
+            URLProto: {
+              edition: 'proto2',
+              fields: {
+                scheme: {
+                  type: 'string',
+                  id: 1,
                 },
-                "host": {
-                  "type": "string",
-                  "id": 2
+                host: {
+                  type: 'string',
+                  id: 2,
                 },
-                "port": {
-                  "type": "int32",
-                  "id": 3
+                port: {
+                  type: 'int32',
+                  id: 3,
                 },
-                "file": {
-                  "type": "string",
-                  "id": 4
+                file: {
+                  type: 'string',
+                  id: 4,
                 },
-                "userInfo": {
-                  "type": "string",
-                  "id": 5
-                }
-              }
+                userInfo: {
+                  type: 'string',
+                  id: 5,
+                },
+              },
             },
-            "LocalResourceVisibilityProto": {
-              "edition": "proto2",
-              "values": {
-                "PUBLIC": 1,
-                "PRIVATE": 2,
-                "APPLICATION": 3
-              }
+            LocalResourceVisibilityProto: {
+              edition: 'proto2',
+              values: {
+                PUBLIC: 1,
+                PRIVATE: 2,
+                APPLICATION: 3,
+              },
             },
-            "LocalResourceTypeProto": {
-              "edition": "proto2",
-              "values": {
-                "ARCHIVE": 1,
-                "FILE": 2,
-                "PATTERN": 3
-              }
+            LocalResourceTypeProto: {
+              edition: 'proto2',
+              values: {
+                ARCHIVE: 1,
+                FILE: 2,
+                PATTERN: 3,
+              },
             },
-            "LocalResourceProto": {
-              "edition": "proto2",
-              "fields": {
-                "resource": {
-                  "type": "URLProto",
-                  "id": 1
+            LocalResourceProto: {
+              edition: 'proto2',
+              fields: {
+                resource: {
+                  type: 'URLProto',
+                  id: 1,
                 },
-                "size": {
-                  "type": "int64",
-                  "id": 2
+                size: {
+                  type: 'int64',
+                  id: 2,
                 },
-                "timestamp": {
-                  "type": "int64",
-                  "id": 3
+                timestamp: {
+                  type: 'int64',
+                  id: 3,
                 },
-                "type": {
-                  "type": "LocalResourceTypeProto",
-                  "id": 4
+                type: {
+                  type: 'LocalResourceTypeProto',
+                  id: 4,
                 },
-                "visibility": {
-                  "type": "LocalResourceVisibilityProto",
-                  "id": 5
+                visibility: {
+                  type: 'LocalResourceVisibilityProto',
+                  id: 5,
                 },
-                "pattern": {
-                  "type": "string",
-                  "id": 6
+                pattern: {
+                  type: 'string',
+                  id: 6,
                 },
-                "should_be_uploaded_to_shared_cache": {
-                  "type": "bool",
-                  "id": 7
-                }
-              }
+                should_be_uploaded_to_shared_cache: {
+                  type: 'bool',
+                  id: 7,
+                },
+              },
             },
-            "StringLocalResourceMapProto": {
-              "edition": "proto2",
-              "fields": {
-                "key": {
-                  "type": "string",
-                  "id": 1
+            StringLocalResourceMapProto: {
+              edition: 'proto2',
+              fields: {
+                key: {
+                  type: 'string',
+                  id: 1,
                 },
-                "value": {
-                  "type": "LocalResourceProto",
-                  "id": 2
-                }
-              }
+                value: {
+                  type: 'LocalResourceProto',
+                  id: 2,
+                },
+              },
             },
-            "ContainerLaunchContextProto": {
-              "edition": "proto2",
-              "fields": {
-                "localResources": {
-                  "rule": "repeated",
-                  "type": "StringLocalResourceMapProto",
-                  "id": 1
+            ContainerLaunchContextProto: {
+              edition: 'proto2',
+              fields: {
+                localResources: {
+                  rule: 'repeated',
+                  type: 'StringLocalResourceMapProto',
+                  id: 1,
                 },
-                "tokens": {
-                  "type": "bytes",
-                  "id": 2
+                tokens: {
+                  type: 'bytes',
+                  id: 2,
                 },
-                "service_data": {
-                  "rule": "repeated",
-                  "type": "StringBytesMapProto",
-                  "id": 3
+                service_data: {
+                  rule: 'repeated',
+                  type: 'StringBytesMapProto',
+                  id: 3,
                 },
-                "environment": {
-                  "rule": "repeated",
-                  "type": "StringStringMapProto",
-                  "id": 4
+                environment: {
+                  rule: 'repeated',
+                  type: 'StringStringMapProto',
+                  id: 4,
                 },
-                "command": {
-                  "rule": "repeated",
-                  "type": "string",
-                  "id": 5
+                command: {
+                  rule: 'repeated',
+                  type: 'string',
+                  id: 5,
                 },
-                "application_ACLs": {
-                  "rule": "repeated",
-                  "type": "ApplicationACLMapProto",
-                  "id": 6
-                }
-              }
+                application_ACLs: {
+                  rule: 'repeated',
+                  type: 'ApplicationACLMapProto',
+                  id: 6,
+                },
+              },
             },
-            "ExecutionTypeRequestProto": {
-              "edition": "proto2",
-              "fields": {
-                "execution_type": {
-                  "type": "ExecutionTypeProto",
-                  "id": 1,
-                  "options": {
-                    "default": "GUARANTEED"
-                  }
+            ExecutionTypeRequestProto: {
+              edition: 'proto2',
+              fields: {
+                execution_type: {
+                  type: 'ExecutionTypeProto',
+                  id: 1,
+                  options: {
+                    default: 'GUARANTEED',
+                  },
                 },
-                "enforce_execution_type": {
-                  "type": "bool",
-                  "id": 2,
-                  "options": {
-                    "default": false
-                  }
-                }
-              }
+                enforce_execution_type: {
+                  type: 'bool',
+                  id: 2,
+                  options: {
+                    default: false,
+                  },
+                },
+              },
             },
-            "ResourceRequestProto": {
-              "edition": "proto2",
-              "fields": {
-                "priority": {
-                  "type": "PriorityProto",
-                  "id": 1
+            ResourceRequestProto: {
+              edition: 'proto2',
+              fields: {
+                priority: {
+                  type: 'PriorityProto',
+                  id: 1,
                 },
-                "resource_name": {
-                  "type": "string",
-                  "id": 2
+                resource_name: {
+                  type: 'string',
+                  id: 2,
                 },
-                "capability": {
-                  "type": "ResourceProto",
-                  "id": 3
+                capability: {
+                  type: 'ResourceProto',
+                  id: 3,
                 },
-                "num_containers": {
-                  "type": "int32",
-                  "id": 4
+                num_containers: {
+                  type: 'int32',
+                  id: 4,
                 },
-                "relax_locality": {
-                  "type": "bool",
-                  "id": 5,
-                  "options": {
-                    "default": true
-                  }
+                relax_locality: {
+                  type: 'bool',
+                  id: 5,
+                  options: {
+                    default: true,
+                  },
                 },
-                "node_label_expression": {
-                  "type": "string",
-                  "id": 6
+                node_label_expression: {
+                  type: 'string',
+                  id: 6,
                 },
-                "execution_type_request": {
-                  "type": "ExecutionTypeRequestProto",
-                  "id": 7
+                execution_type_request: {
+                  type: 'ExecutionTypeRequestProto',
+                  id: 7,
                 },
-                "allocation_request_id": {
-                  "type": "int64",
-                  "id": 8,
-                  "options": {
-                    "default": -1
-                  }
-                }
-              }
+                allocation_request_id: {
+                  type: 'int64',
+                  id: 8,
+                  options: {
+                    default: -1,
+                  },
+                },
+              },
             },
-            "ResourceBlacklistRequestProto": {
-              "edition": "proto2",
-              "fields": {
-                "blacklist_additions": {
-                  "rule": "repeated",
-                  "type": "string",
-                  "id": 1
+            ResourceBlacklistRequestProto: {
+              edition: 'proto2',
+              fields: {
+                blacklist_additions: {
+                  rule: 'repeated',
+                  type: 'string',
+                  id: 1,
                 },
-                "blacklist_removals": {
-                  "rule": "repeated",
-                  "type": "string",
-                  "id": 2
-                }
-              }
+                blacklist_removals: {
+                  rule: 'repeated',
+                  type: 'string',
+                  id: 2,
+                },
+              },
             },
-            "AMCommandProto": {
-              "edition": "proto2",
-              "values": {
-                "AM_RESYNC": 1,
-                "AM_SHUTDOWN": 2
-              }
+            AMCommandProto: {
+              edition: 'proto2',
+              values: {
+                AM_RESYNC: 1,
+                AM_SHUTDOWN: 2,
+              },
             },
-            "PreemptionContainerProto": {
-              "edition": "proto2",
-              "fields": {
-                "id": {
-                  "type": "ContainerIdProto",
-                  "id": 1
-                }
-              }
+            PreemptionContainerProto: {
+              edition: 'proto2',
+              fields: {
+                id: {
+                  type: 'ContainerIdProto',
+                  id: 1,
+                },
+              },
             },
-            "PreemptionResourceRequestProto": {
-              "edition": "proto2",
-              "fields": {
-                "resource": {
-                  "type": "ResourceRequestProto",
-                  "id": 1
-                }
-              }
+            PreemptionResourceRequestProto: {
+              edition: 'proto2',
+              fields: {
+                resource: {
+                  type: 'ResourceRequestProto',
+                  id: 1,
+                },
+              },
             },
-            "StrictPreemptionContractProto": {
-              "edition": "proto2",
-              "fields": {
-                "container": {
-                  "rule": "repeated",
-                  "type": "PreemptionContainerProto",
-                  "id": 1
-                }
-              }
+            StrictPreemptionContractProto: {
+              edition: 'proto2',
+              fields: {
+                container: {
+                  rule: 'repeated',
+                  type: 'PreemptionContainerProto',
+                  id: 1,
+                },
+              },
             },
-            "PreemptionContractProto": {
-              "edition": "proto2",
-              "fields": {
-                "resource": {
-                  "rule": "repeated",
-                  "type": "PreemptionResourceRequestProto",
-                  "id": 1
+            PreemptionContractProto: {
+              edition: 'proto2',
+              fields: {
+                resource: {
+                  rule: 'repeated',
+                  type: 'PreemptionResourceRequestProto',
+                  id: 1,
                 },
-                "container": {
-                  "rule": "repeated",
-                  "type": "PreemptionContainerProto",
-                  "id": 2
-                }
-              }
+                container: {
+                  rule: 'repeated',
+                  type: 'PreemptionContainerProto',
+                  id: 2,
+                },
+              },
             },
-            "PreemptionMessageProto": {
-              "edition": "proto2",
-              "fields": {
-                "strictContract": {
-                  "type": "StrictPreemptionContractProto",
-                  "id": 1
+            PreemptionMessageProto: {
+              edition: 'proto2',
+              fields: {
+                strictContract: {
+                  type: 'StrictPreemptionContractProto',
+                  id: 1,
                 },
-                "contract": {
-                  "type": "PreemptionContractProto",
-                  "id": 2
-                }
-              }
+                contract: {
+                  type: 'PreemptionContractProto',
+                  id: 2,
+                },
+              },
             },
-            "NMTokenProto": {
-              "edition": "proto2",
-              "fields": {
-                "nodeId": {
-                  "type": "NodeIdProto",
-                  "id": 1
+            NMTokenProto: {
+              edition: 'proto2',
+              fields: {
+                nodeId: {
+                  type: 'NodeIdProto',
+                  id: 1,
                 },
-                "token": {
-                  "type": "hadoop.common.TokenProto",
-                  "id": 2
-                }
-              }
+                token: {
+                  type: 'hadoop.common.TokenProto',
+                  id: 2,
+                },
+              },
             },
-            "FinalApplicationStatusProto": {
-              "edition": "proto2",
-              "values": {
-                "APP_UNDEFINED": 0,
-                "APP_SUCCEEDED": 1,
-                "APP_FAILED": 2,
-                "APP_KILLED": 3,
-                "APP_ENDED": 4
-              }
+            FinalApplicationStatusProto: {
+              edition: 'proto2',
+              values: {
+                APP_UNDEFINED: 0,
+                APP_SUCCEEDED: 1,
+                APP_FAILED: 2,
+                APP_KILLED: 3,
+                APP_ENDED: 4,
+              },
             },
-            "SchedulerResourceTypes": {
-              "edition": "proto2",
-              "values": {
-                "MEMORY": 0,
-                "CPU": 1
-              }
+            SchedulerResourceTypes: {
+              edition: 'proto2',
+              values: {
+                MEMORY: 0,
+                CPU: 1,
+              },
             },
-            "RegisterApplicationMasterRequestProto": {
-              "edition": "proto2",
-              "fields": {
-                "host": {
-                  "type": "string",
-                  "id": 1
+            RegisterApplicationMasterRequestProto: {
+              edition: 'proto2',
+              fields: {
+                host: {
+                  type: 'string',
+                  id: 1,
                 },
-                "rpc_port": {
-                  "type": "int32",
-                  "id": 2
+                rpc_port: {
+                  type: 'int32',
+                  id: 2,
                 },
-                "tracking_url": {
-                  "type": "string",
-                  "id": 3
-                }
-              }
+                tracking_url: {
+                  type: 'string',
+                  id: 3,
+                },
+              },
             },
-            "RegisterApplicationMasterResponseProto": {
-              "edition": "proto2",
-              "fields": {
-                "maximumCapability": {
-                  "type": "ResourceProto",
-                  "id": 1
+            RegisterApplicationMasterResponseProto: {
+              edition: 'proto2',
+              fields: {
+                maximumCapability: {
+                  type: 'ResourceProto',
+                  id: 1,
                 },
-                "client_to_am_token_master_key": {
-                  "type": "bytes",
-                  "id": 2
+                client_to_am_token_master_key: {
+                  type: 'bytes',
+                  id: 2,
                 },
-                "application_ACLs": {
-                  "rule": "repeated",
-                  "type": "ApplicationACLMapProto",
-                  "id": 3
+                application_ACLs: {
+                  rule: 'repeated',
+                  type: 'ApplicationACLMapProto',
+                  id: 3,
                 },
-                "containers_from_previous_attempts": {
-                  "rule": "repeated",
-                  "type": "ContainerProto",
-                  "id": 4
+                containers_from_previous_attempts: {
+                  rule: 'repeated',
+                  type: 'ContainerProto',
+                  id: 4,
                 },
-                "queue": {
-                  "type": "string",
-                  "id": 5
+                queue: {
+                  type: 'string',
+                  id: 5,
                 },
-                "nm_tokens_from_previous_attempts": {
-                  "rule": "repeated",
-                  "type": "NMTokenProto",
-                  "id": 6
+                nm_tokens_from_previous_attempts: {
+                  rule: 'repeated',
+                  type: 'NMTokenProto',
+                  id: 6,
                 },
-                "scheduler_resource_types": {
-                  "rule": "repeated",
-                  "type": "SchedulerResourceTypes",
-                  "id": 7
+                scheduler_resource_types: {
+                  rule: 'repeated',
+                  type: 'SchedulerResourceTypes',
+                  id: 7,
                 },
-                "resource_types": {
-                  "rule": "repeated",
-                  "type": "ResourceTypeInfoProto",
-                  "id": 9
-                }
-              }
+                resource_types: {
+                  rule: 'repeated',
+                  type: 'ResourceTypeInfoProto',
+                  id: 9,
+                },
+              },
             },
-            "FinishApplicationMasterRequestProto": {
-              "edition": "proto2",
-              "fields": {
-                "diagnostics": {
-                  "type": "string",
-                  "id": 1
+            FinishApplicationMasterRequestProto: {
+              edition: 'proto2',
+              fields: {
+                diagnostics: {
+                  type: 'string',
+                  id: 1,
                 },
-                "tracking_url": {
-                  "type": "string",
-                  "id": 2
+                tracking_url: {
+                  type: 'string',
+                  id: 2,
                 },
-                "final_application_status": {
-                  "type": "FinalApplicationStatusProto",
-                  "id": 3
-                }
-              }
+                final_application_status: {
+                  type: 'FinalApplicationStatusProto',
+                  id: 3,
+                },
+              },
             },
-            "FinishApplicationMasterResponseProto": {
-              "edition": "proto2",
-              "fields": {
-                "isUnregistered": {
-                  "type": "bool",
-                  "id": 1,
-                  "options": {
-                    "default": false
-                  }
-                }
-              }
+            FinishApplicationMasterResponseProto: {
+              edition: 'proto2',
+              fields: {
+                isUnregistered: {
+                  type: 'bool',
+                  id: 1,
+                  options: {
+                    default: false,
+                  },
+                },
+              },
             },
-            "AllocateRequestProto": {
-              "edition": "proto2",
-              "fields": {
-                "ask": {
-                  "rule": "repeated",
-                  "type": "ResourceRequestProto",
-                  "id": 1
+            AllocateRequestProto: {
+              edition: 'proto2',
+              fields: {
+                ask: {
+                  rule: 'repeated',
+                  type: 'ResourceRequestProto',
+                  id: 1,
                 },
-                "release": {
-                  "rule": "repeated",
-                  "type": "ContainerIdProto",
-                  "id": 2
+                release: {
+                  rule: 'repeated',
+                  type: 'ContainerIdProto',
+                  id: 2,
                 },
-                "blacklist_request": {
-                  "type": "ResourceBlacklistRequestProto",
-                  "id": 3
+                blacklist_request: {
+                  type: 'ResourceBlacklistRequestProto',
+                  id: 3,
                 },
-                "response_id": {
-                  "type": "int32",
-                  "id": 4
+                response_id: {
+                  type: 'int32',
+                  id: 4,
                 },
-                "progress": {
-                  "type": "float",
-                  "id": 5
+                progress: {
+                  type: 'float',
+                  id: 5,
                 },
-                "tracking_url": {
-                  "type": "string",
-                  "id": 11
-                }
-              }
+                tracking_url: {
+                  type: 'string',
+                  id: 11,
+                },
+              },
             },
-            "AllocateResponseProto": {
-              "edition": "proto2",
-              "fields": {
-                "a_m_command": {
-                  "type": "AMCommandProto",
-                  "id": 1
+            AllocateResponseProto: {
+              edition: 'proto2',
+              fields: {
+                a_m_command: {
+                  type: 'AMCommandProto',
+                  id: 1,
                 },
-                "response_id": {
-                  "type": "int32",
-                  "id": 2
+                response_id: {
+                  type: 'int32',
+                  id: 2,
                 },
-                "allocated_containers": {
-                  "rule": "repeated",
-                  "type": "ContainerProto",
-                  "id": 3
+                allocated_containers: {
+                  rule: 'repeated',
+                  type: 'ContainerProto',
+                  id: 3,
                 },
-                "completed_container_statuses": {
-                  "rule": "repeated",
-                  "type": "ContainerStatusProto",
-                  "id": 4
+                completed_container_statuses: {
+                  rule: 'repeated',
+                  type: 'ContainerStatusProto',
+                  id: 4,
                 },
-                "limit": {
-                  "type": "ResourceProto",
-                  "id": 5
+                limit: {
+                  type: 'ResourceProto',
+                  id: 5,
                 },
-                "updated_nodes": {
-                  "rule": "repeated",
-                  "type": "NodeReportProto",
-                  "id": 6
+                updated_nodes: {
+                  rule: 'repeated',
+                  type: 'NodeReportProto',
+                  id: 6,
                 },
-                "num_cluster_nodes": {
-                  "type": "int32",
-                  "id": 7
+                num_cluster_nodes: {
+                  type: 'int32',
+                  id: 7,
                 },
-                "preempt": {
-                  "type": "PreemptionMessageProto",
-                  "id": 8
+                preempt: {
+                  type: 'PreemptionMessageProto',
+                  id: 8,
                 },
-                "nm_tokens": {
-                  "rule": "repeated",
-                  "type": "NMTokenProto",
-                  "id": 9
+                nm_tokens: {
+                  rule: 'repeated',
+                  type: 'NMTokenProto',
+                  id: 9,
                 },
-                "am_rm_token": {
-                  "type": "hadoop.common.TokenProto",
-                  "id": 12
+                am_rm_token: {
+                  type: 'hadoop.common.TokenProto',
+                  id: 12,
                 },
-                "application_priority": {
-                  "type": "PriorityProto",
-                  "id": 13
+                application_priority: {
+                  type: 'PriorityProto',
+                  id: 13,
                 },
-                "containers_from_previous_attempts": {
-                  "rule": "repeated",
-                  "type": "ContainerProto",
-                  "id": 17
-                }
-              }
+                containers_from_previous_attempts: {
+                  rule: 'repeated',
+                  type: 'ContainerProto',
+                  id: 17,
+                },
+              },
             },
-            "ContainerExceptionMapProto": {
-              "edition": "proto2",
-              "fields": {
-                "container_id": {
-                  "type": "ContainerIdProto",
-                  "id": 1
+            ContainerExceptionMapProto: {
+              edition: 'proto2',
+              fields: {
+                container_id: {
+                  type: 'ContainerIdProto',
+                  id: 1,
                 },
-                "exception": {
-                  "type": "SerializedExceptionProto",
-                  "id": 2
-                }
-              }
+                exception: {
+                  type: 'SerializedExceptionProto',
+                  id: 2,
+                },
+              },
             },
-            "StartContainerRequestProto": {
-              "edition": "proto2",
-              "fields": {
-                "container_launch_context": {
-                  "type": "ContainerLaunchContextProto",
-                  "id": 1
+            StartContainerRequestProto: {
+              edition: 'proto2',
+              fields: {
+                container_launch_context: {
+                  type: 'ContainerLaunchContextProto',
+                  id: 1,
                 },
-                "container_token": {
-                  "type": "hadoop.common.TokenProto",
-                  "id": 2
-                }
-              }
+                container_token: {
+                  type: 'hadoop.common.TokenProto',
+                  id: 2,
+                },
+              },
             },
-            "StartContainersRequestProto": {
-              "edition": "proto2",
-              "fields": {
-                "start_container_request": {
-                  "rule": "repeated",
-                  "type": "StartContainerRequestProto",
-                  "id": 1
-                }
-              }
+            StartContainersRequestProto: {
+              edition: 'proto2',
+              fields: {
+                start_container_request: {
+                  rule: 'repeated',
+                  type: 'StartContainerRequestProto',
+                  id: 1,
+                },
+              },
             },
-            "StartContainersResponseProto": {
-              "edition": "proto2",
-              "fields": {
-                "services_meta_data": {
-                  "rule": "repeated",
-                  "type": "StringBytesMapProto",
-                  "id": 1
+            StartContainersResponseProto: {
+              edition: 'proto2',
+              fields: {
+                services_meta_data: {
+                  rule: 'repeated',
+                  type: 'StringBytesMapProto',
+                  id: 1,
                 },
-                "succeeded_requests": {
-                  "rule": "repeated",
-                  "type": "ContainerIdProto",
-                  "id": 2
+                succeeded_requests: {
+                  rule: 'repeated',
+                  type: 'ContainerIdProto',
+                  id: 2,
                 },
-                "failed_requests": {
-                  "rule": "repeated",
-                  "type": "ContainerExceptionMapProto",
-                  "id": 3
-                }
-              }
+                failed_requests: {
+                  rule: 'repeated',
+                  type: 'ContainerExceptionMapProto',
+                  id: 3,
+                },
+              },
             },
-            "StopContainersRequestProto": {
-              "edition": "proto2",
-              "fields": {
-                "container_id": {
-                  "rule": "repeated",
-                  "type": "ContainerIdProto",
-                  "id": 1
-                }
-              }
+            StopContainersRequestProto: {
+              edition: 'proto2',
+              fields: {
+                container_id: {
+                  rule: 'repeated',
+                  type: 'ContainerIdProto',
+                  id: 1,
+                },
+              },
             },
-            "StopContainersResponseProto": {
-              "edition": "proto2",
-              "fields": {
-                "succeeded_requests": {
-                  "rule": "repeated",
-                  "type": "ContainerIdProto",
-                  "id": 1
+            StopContainersResponseProto: {
+              edition: 'proto2',
+              fields: {
+                succeeded_requests: {
+                  rule: 'repeated',
+                  type: 'ContainerIdProto',
+                  id: 1,
                 },
-                "failed_requests": {
-                  "rule": "repeated",
-                  "type": "ContainerExceptionMapProto",
-                  "id": 2
-                }
-              }
+                failed_requests: {
+                  rule: 'repeated',
+                  type: 'ContainerExceptionMapProto',
+                  id: 2,
+                },
+              },
             },
-            "GetContainerStatusesRequestProto": {
-              "edition": "proto2",
-              "fields": {
-                "container_id": {
-                  "rule": "repeated",
-                  "type": "ContainerIdProto",
-                  "id": 1
-                }
-              }
+            GetContainerStatusesRequestProto: {
+              edition: 'proto2',
+              fields: {
+                container_id: {
+                  rule: 'repeated',
+                  type: 'ContainerIdProto',
+                  id: 1,
+                },
+              },
             },
-            "GetContainerStatusesResponseProto": {
-              "edition": "proto2",
-              "fields": {
-                "status": {
-                  "rule": "repeated",
-                  "type": "ContainerStatusProto",
-                  "id": 1
+            GetContainerStatusesResponseProto: {
+              edition: 'proto2',
+              fields: {
+                status: {
+                  rule: 'repeated',
+                  type: 'ContainerStatusProto',
+                  id: 1,
                 },
-                "failed_requests": {
-                  "rule": "repeated",
-                  "type": "ContainerExceptionMapProto",
-                  "id": 2
-                }
-              }
+                failed_requests: {
+                  rule: 'repeated',
+                  type: 'ContainerExceptionMapProto',
+                  id: 2,
+                },
+              },
             },
-            "AMRMTokenIdentifierProto": {
-              "edition": "proto2",
-              "fields": {
-                "appAttemptId": {
-                  "type": "ApplicationAttemptIdProto",
-                  "id": 1
+            AMRMTokenIdentifierProto: {
+              edition: 'proto2',
+              fields: {
+                appAttemptId: {
+                  type: 'ApplicationAttemptIdProto',
+                  id: 1,
                 },
-                "keyId": {
-                  "type": "int32",
-                  "id": 2,
-                  "options": {
-                    "default": -1
-                  }
-                }
-              }
+                keyId: {
+                  type: 'int32',
+                  id: 2,
+                  options: {
+                    default: -1,
+                  },
+                },
+              },
             },
-            "NMTokenIdentifierProto": {
-              "edition": "proto2",
-              "fields": {
-                "appAttemptId": {
-                  "type": "ApplicationAttemptIdProto",
-                  "id": 1
+            NMTokenIdentifierProto: {
+              edition: 'proto2',
+              fields: {
+                appAttemptId: {
+                  type: 'ApplicationAttemptIdProto',
+                  id: 1,
                 },
-                "nodeId": {
-                  "type": "NodeIdProto",
-                  "id": 2
+                nodeId: {
+                  type: 'NodeIdProto',
+                  id: 2,
                 },
-                "appSubmitter": {
-                  "type": "string",
-                  "id": 3
+                appSubmitter: {
+                  type: 'string',
+                  id: 3,
                 },
-                "keyId": {
-                  "type": "int32",
-                  "id": 4,
-                  "options": {
-                    "default": -1
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-  }
+                keyId: {
+                  type: 'int32',
+                  id: 4,
+                  options: {
+                    default: -1,
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
 };

@@ -28,7 +28,10 @@ export const CONTAINER_MANAGEMENT_PROTOCOL: RpcProtocol = {
 export class ContainerManagementProtocolClient {
   constructor(private readonly channel: RpcChannel) {}
 
-  async startContainers(requests: StartContainerRequest[], options?: RpcCallOptions): Promise<StartContainersResponse> {
+  async startContainers(
+    requests: StartContainerRequest[],
+    options?: RpcCallOptions,
+  ): Promise<StartContainersResponse> {
     const m = await invoke(
       this.channel,
       CONTAINER_MANAGEMENT_PROTOCOL,
@@ -54,7 +57,10 @@ export class ContainerManagementProtocolClient {
     return stopContainersResponseFromProto(m);
   }
 
-  async getContainerStatuses(ids: ContainerId[], options?: RpcCallOptions): Promise<GetContainerStatusesResponse> {
+  async getContainerStatuses(
+    ids: ContainerId[],
+    options?: RpcCallOptions,
+  ): Promise<GetContainerStatusesResponse> {
     const m = await invoke(
       this.channel,
       CONTAINER_MANAGEMENT_PROTOCOL,

@@ -18,9 +18,12 @@ export async function invoke(
   try {
     return decodeMessage(responseType, response);
   } catch (e) {
-    throw new IpcProtocolError(`cannot decode the ${methodName} response as ${responseType.name}: ${(e as Error).message}`, {
-      cause: e,
-      context: { method: methodName, protocol: protocol.name },
-    });
+    throw new IpcProtocolError(
+      `cannot decode the ${methodName} response as ${responseType.name}: ${(e as Error).message}`,
+      {
+        cause: e,
+        context: { method: methodName, protocol: protocol.name },
+      },
+    );
   }
 }

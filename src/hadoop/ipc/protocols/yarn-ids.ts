@@ -54,7 +54,9 @@ export function formatNodeId(id: NodeId): string {
 export function parseContainerId(text: string): ContainerId {
   const parts = text.split('_');
   const fail = () =>
-    new Error(`"${text}" is not a YARN container id (expected container_[e<epoch>_]<clusterTimestamp>_<app>_<attempt>_<seq>)`);
+    new Error(
+      `"${text}" is not a YARN container id (expected container_[e<epoch>_]<clusterTimestamp>_<app>_<attempt>_<seq>)`,
+    );
   if (parts[0] !== 'container') throw fail();
   let i = 1;
   let epoch = 0n;

@@ -35,7 +35,9 @@ export function applicationIdToProto(id: ApplicationId): Proto {
 }
 
 export function applicationIdFromProto(m: DecodedMessage | undefined): ApplicationId {
-  return m ? { id: m.id as number, clusterTimestamp: int64(m, 'cluster_timestamp') } : { id: 0, clusterTimestamp: 0n };
+  return m
+    ? { id: m.id as number, clusterTimestamp: int64(m, 'cluster_timestamp') }
+    : { id: 0, clusterTimestamp: 0n };
 }
 
 export function attemptIdToProto(id: ApplicationAttemptId): Proto {
@@ -119,7 +121,9 @@ export function resourceFromProto(m: DecodedMessage | undefined): Resource | und
   const byName = (name: string) => types.find((t) => t.name === name)?.value;
   return {
     // Newer servers may fill only the map; prefer the explicit fields when present.
-    memoryMb: Number(presentField(m, 'memory') !== undefined ? int64(m, 'memory') : (byName('memory-mb') ?? 0n)),
+    memoryMb: Number(
+      presentField(m, 'memory') !== undefined ? int64(m, 'memory') : (byName('memory-mb') ?? 0n),
+    ),
     vcores: presentField<number>(m, 'virtual_cores') ?? Number(byName('vcores') ?? 0n),
     ...(types.length > 0 ? { resourceTypes: types } : {}),
   };
@@ -152,14 +156,7 @@ export type AMCommand = 'RESYNC' | 'SHUTDOWN';
 const AM_COMMAND: Record<number, AMCommand> = { 1: 'RESYNC', 2: 'SHUTDOWN' };
 
 export type NodeState =
-  | 'NEW'
-  | 'RUNNING'
-  | 'UNHEALTHY'
-  | 'DECOMMISSIONED'
-  | 'LOST'
-  | 'REBOOTED'
-  | 'DECOMMISSIONING'
-  | 'SHUTDOWN';
+  'NEW' | 'RUNNING' | 'UNHEALTHY' | 'DECOMMISSIONED' | 'LOST' | 'REBOOTED' | 'DECOMMISSIONING' | 'SHUTDOWN';
 const NODE_STATE: Record<number, NodeState> = {
   1: 'NEW',
   2: 'RUNNING',
@@ -487,7 +484,8 @@ function localResourceToProto(r: LocalResource): Proto {
 export function launchContextToProto(c: ContainerLaunchContext): Proto {
   const out: Proto = {};
   const resources = Object.entries(c.localResources ?? {});
-  if (resources.length > 0) out.localResources = resources.map(([key, value]) => ({ key, value: localResourceToProto(value) }));
+  if (resources.length > 0)
+    out.localResources = resources.map(([key, value]) => ({ key, value: localResourceToProto(value) }));
   if (c.tokens !== undefined) out.tokens = c.tokens;
   const serviceData = Object.entries(c.serviceData ?? {});
   if (serviceData.length > 0) out.service_data = serviceData.map(([key, value]) => ({ key, value }));
@@ -495,7 +493,8 @@ export function launchContextToProto(c: ContainerLaunchContext): Proto {
   if (env.length > 0) out.environment = env.map(([key, value]) => ({ key, value }));
   if (c.commands && c.commands.length > 0) out.command = c.commands;
   const acls = Object.entries(c.applicationAcls ?? {}) as Array<[ApplicationAccessType, string]>;
-  if (acls.length > 0) out.application_ACLs = acls.map(([type, acl]) => ({ accessType: ACCESS_TYPE_NUMBER[type], acl }));
+  if (acls.length > 0)
+    out.application_ACLs = acls.map(([type, acl]) => ({ accessType: ACCESS_TYPE_NUMBER[type], acl }));
   return out;
 }
 

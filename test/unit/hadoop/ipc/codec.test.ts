@@ -29,7 +29,11 @@ describe('preamble', () => {
   it('is hrpc, version 9, service class 0, then the auth protocol byte', () => {
     expect(encodePreamble(AuthProtocol.SASL)).toEqual(hex('68727063 09 00 df'));
     expect(encodePreamble(AuthProtocol.NONE)).toEqual(hex('68727063 09 00 00'));
-    expect(decodePreamble(hex('68727063 09 00 df'))).toEqual({ version: 9, serviceClass: 0, authProtocol: -33 });
+    expect(decodePreamble(hex('68727063 09 00 df'))).toEqual({
+      version: 9,
+      serviceClass: 0,
+      authProtocol: -33,
+    });
     expect(decodePreamble(hex('47455420 2f 20 48'))).toBeUndefined();
   });
 });
@@ -42,9 +46,7 @@ describe('request frames', () => {
 
   it('encodes the connection context for the RM with an empty userInfo', () => {
     const expected = hex(
-      '00000056' +
-        '1a 0802 1000 1805 2210' + CLIENT_ID_HEX + '2801' +
-        '3a 1200 1a36' + ascii(AMP),
+      '00000056' + '1a 0802 1000 1805 2210' + CLIENT_ID_HEX + '2801' + '3a 1200 1a36' + ascii(AMP),
     );
     expect(encodeConnectionContextFrame({ protocol: AMP }, CLIENT_ID)).toEqual(expected);
   });
@@ -53,8 +55,14 @@ describe('request frames', () => {
     const request = hex('2000 2d0000003f'); // response_id 0, progress 0.5f
     const expected = hex(
       '00000068' +
-        '1a 0802 1000 1800 2210' + CLIENT_ID_HEX + '2800' +
-        '44 0a08' + ascii('allocate') + '1236' + ascii(AMP) + '1801' +
+        '1a 0802 1000 1800 2210' +
+        CLIENT_ID_HEX +
+        '2800' +
+        '44 0a08' +
+        ascii('allocate') +
+        '1236' +
+        ascii(AMP) +
+        '1801' +
         '07 2000 2d0000003f',
     );
     const frame = encodeCallFrame({
@@ -95,7 +103,9 @@ describe('request frames', () => {
   });
 
   it('encodes a ping as a bare header with call id -4', () => {
-    expect(encodePingFrame(CLIENT_ID)).toEqual(hex('0000001b 1a 0802 1000 1807 2210' + CLIENT_ID_HEX + '2801'));
+    expect(encodePingFrame(CLIENT_ID)).toEqual(
+      hex('0000001b 1a 0802 1000 1807 2210' + CLIENT_ID_HEX + '2801'),
+    );
   });
 });
 
@@ -117,7 +127,18 @@ describe('response frames', () => {
     const cls = 'org.apache.hadoop.yarn.exceptions.YarnException';
     const msg = 'boom';
     const headerHex =
-      '0807' + '1001' + '1809' + '22' + cls.length.toString(16) + ascii(cls) + '2a04' + ascii(msg) + '3001' + '3a10' + CLIENT_ID_HEX + '4000';
+      '0807' +
+      '1001' +
+      '1809' +
+      '22' +
+      cls.length.toString(16) +
+      ascii(cls) +
+      '2a04' +
+      ascii(msg) +
+      '3001' +
+      '3a10' +
+      CLIENT_ID_HEX +
+      '4000';
     const body = hex(lenHex(headerHex) + headerHex);
     const frame = decodeResponseFrame(body);
     expect(frame.header).toEqual({

@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 
 /** Bytes of a fixture in test/fixtures/ipc (written by Hadoop 3.4.3; see its README). */
 export function fixture(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(fileURLToPath(new URL(`../../../fixtures/ipc/${name}`, import.meta.url))));
+  return new Uint8Array(
+    readFileSync(fileURLToPath(new URL(`../../../fixtures/ipc/${name}`, import.meta.url))),
+  );
 }
 
 /** The generator's client id: bytes 0x10..0x1f. */

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { encodeSaslFrame, decodeSaslMessage } from '../../../../src/hadoop/ipc/codec/sasl-message.js';
-import { encodeConnectionContextFrame, decodeConnectionContext } from '../../../../src/hadoop/ipc/codec/connection-context.js';
+import {
+  encodeConnectionContextFrame,
+  decodeConnectionContext,
+} from '../../../../src/hadoop/ipc/codec/connection-context.js';
 import { decodeRequestFrame, encodePingFrame } from '../../../../src/hadoop/ipc/codec/request-frame.js';
 import { decodeResponseFrame, encodeResponseFrame } from '../../../../src/hadoop/ipc/codec/response-frame.js';
 import { FrameDecoder } from '../../../../src/hadoop/ipc/codec/frame-decoder.js';
@@ -39,9 +42,9 @@ describe('IPC frames written by Hadoop', () => {
 
   it('connection context with SIMPLE auth: effectiveUser', () => {
     const bytes = fixture('connection-context-simple.request.bin');
-    expect(hexOf(encodeConnectionContextFrame({ protocol: CMP, effectiveUser: 'alice' }, FIXTURE_CLIENT_ID))).toBe(
-      hexOf(bytes),
-    );
+    expect(
+      hexOf(encodeConnectionContextFrame({ protocol: CMP, effectiveUser: 'alice' }, FIXTURE_CLIENT_ID)),
+    ).toBe(hexOf(bytes));
   });
 
   it('ping', () => {
@@ -50,7 +53,12 @@ describe('IPC frames written by Hadoop', () => {
 
   it('drives our SASL client with the server NEGOTIATE and produces the exact INITIATE frame Hadoop would send', () => {
     const negotiate = decodeResponseFrame(body(fixture('sasl-negotiate.response.bin')));
-    expect(negotiate.header).toMatchObject({ callId: -33, status: 'SUCCESS', serverIpcVersionNum: 9, retryCount: -1 });
+    expect(negotiate.header).toMatchObject({
+      callId: -33,
+      status: 'SUCCESS',
+      serverIpcVersionNum: 9,
+      retryCount: -1,
+    });
     const offer = decodeSaslMessage(negotiate.payload!);
     expect(offer.state).toBe('NEGOTIATE');
     expect(offer.auths?.map((a) => [a.method, a.mechanism, a.protocol, a.serverId])).toEqual([
@@ -74,28 +82,41 @@ describe('IPC frames written by Hadoop', () => {
     expect(hexOf(encodeSaslFrame(step.send!))).toBe(hexOf(fixture('sasl-initiate.request.bin')));
 
     const success = decodeResponseFrame(body(fixture('sasl-success.response.bin')));
-    expect(client.receive(decodeSaslMessage(success.payload!))).toEqual({ done: { method: 'TOKEN', qop: 'auth' } });
+    expect(client.receive(decodeSaslMessage(success.payload!))).toEqual({
+      done: { method: 'TOKEN', qop: 'auth' },
+    });
   });
 
   it('encodes the SASL replies the way Hadoop servers do (for our fake servers)', () => {
     const success = decodeResponseFrame(body(fixture('sasl-success.response.bin')));
-    expect(hexOf(encodeResponseFrame(success.header, success.payload))).toBe(hexOf(fixture('sasl-success.response.bin')));
+    expect(hexOf(encodeResponseFrame(success.header, success.payload))).toBe(
+      hexOf(fixture('sasl-success.response.bin')),
+    );
   });
 
   it('ERROR response: typed error with the Java class, first message line and no payload', () => {
     const frame = decodeResponseFrame(body(fixture('error-not-registered.response.bin')));
     expect(frame.payload).toBeUndefined();
-    expect(frame.header).toMatchObject({ callId: 5, status: 'ERROR', errorDetail: 'ERROR_APPLICATION', retryCount: 0 });
+    expect(frame.header).toMatchObject({
+      callId: 5,
+      status: 'ERROR',
+      errorDetail: 'ERROR_APPLICATION',
+      retryCount: 0,
+    });
     const error = remoteErrorFromResponse(frame.header, false, { method: 'allocate' });
     expect(error.code).toBe(RemoteErrorCode.AM_NOT_REGISTERED);
     expect(error.javaClass).toBe('org.apache.hadoop.yarn.exceptions.ApplicationMasterNotRegisteredException');
     expect(error.remoteMessage).toBe(
       'Application Master is trying to allocate before registering for: appattempt_1700000000000_0013_000001',
     );
-    expect(error.message).toMatch(/^ApplicationMasterNotRegisteredException in allocate: Application Master is trying/);
+    expect(error.message).toMatch(
+      /^ApplicationMasterNotRegisteredException in allocate: Application Master is trying/,
+    );
     expect(error.message).not.toContain('\tat ');
     expect(error.remoteDetail).toContain('DefaultAMSProcessor');
-    expect(hexOf(encodeResponseFrame(frame.header))).toBe(hexOf(fixture('error-not-registered.response.bin')));
+    expect(hexOf(encodeResponseFrame(frame.header))).toBe(
+      hexOf(fixture('error-not-registered.response.bin')),
+    );
   });
 
   it('FATAL SASL response: InvalidToken, not retriable', () => {

@@ -130,7 +130,9 @@ describe('ApplicationMasterProtocolClient against Hadoop-made bytes', () => {
   });
 
   it('decodes an allocate response: containers, completed statuses (-100 as a 10-byte varint), tokens', async () => {
-    const response = await new ApplicationMasterProtocolClient(fakeChannel('allocate.response.bin', [])).allocate({
+    const response = await new ApplicationMasterProtocolClient(
+      fakeChannel('allocate.response.bin', []),
+    ).allocate({
       responseId: 7,
       progress: 0,
     });
@@ -194,7 +196,9 @@ describe('ApplicationMasterProtocolClient against Hadoop-made bytes', () => {
 
   it('finishApplicationMaster: request bytes and isUnregistered', async () => {
     const calls: RecordedCall[] = [];
-    const response = await new ApplicationMasterProtocolClient(fakeChannel('finish.response.bin', calls)).finishApplicationMaster({
+    const response = await new ApplicationMasterProtocolClient(
+      fakeChannel('finish.response.bin', calls),
+    ).finishApplicationMaster({
       finalStatus: 'FAILED',
       diagnostics: '2 executors failed: exit code 1',
       trackingUrl: 'http://am-host.example:4040',
@@ -205,12 +209,12 @@ describe('ApplicationMasterProtocolClient against Hadoop-made bytes', () => {
 
   it('wraps an undecodable response into an IPC protocol error naming the method', async () => {
     const channel: RpcChannel = { call: async () => Uint8Array.of(0x0a, 0x05) };
-    await expect(new ApplicationMasterProtocolClient(channel).allocate({ responseId: 0, progress: 0 })).rejects.toThrow(
-      IpcProtocolError,
-    );
-    await expect(new ApplicationMasterProtocolClient(channel).allocate({ responseId: 0, progress: 0 })).rejects.toThrow(
-      /allocate/,
-    );
+    await expect(
+      new ApplicationMasterProtocolClient(channel).allocate({ responseId: 0, progress: 0 }),
+    ).rejects.toThrow(IpcProtocolError);
+    await expect(
+      new ApplicationMasterProtocolClient(channel).allocate({ responseId: 0, progress: 0 }),
+    ).rejects.toThrow(/allocate/);
   });
 });
 
@@ -265,10 +269,9 @@ describe('ContainerManagementProtocolClient against Hadoop-made bytes', () => {
 
   it('stopContainers and getContainerStatuses', async () => {
     const calls: RecordedCall[] = [];
-    const stop = await new ContainerManagementProtocolClient(fakeChannel('stop-containers.response.bin', calls)).stopContainers([
-      cid(2n),
-      cid(3n),
-    ]);
+    const stop = await new ContainerManagementProtocolClient(
+      fakeChannel('stop-containers.response.bin', calls),
+    ).stopContainers([cid(2n), cid(3n)]);
     expect(frameOf(calls[0]!, 4)).toBe(hexOf(fixture('stop-containers.request.bin')));
     expect(stop).toEqual({ succeeded: [cid(2n), cid(3n)], failed: [] });
 

@@ -21,7 +21,14 @@ function loadJava(): Map<string, Map<string, JavaField>> {
   const byMessage = new Map<string, Map<string, JavaField>>();
   for (const line of readFileSync(fixture, 'utf8').split('\n')) {
     if (!line || line.startsWith('#')) continue;
-    const [message, field, number, label, type, def] = line.split('\t') as [string, string, string, string, string, string];
+    const [message, field, number, label, type, def] = line.split('\t') as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     if (!byMessage.has(message)) byMessage.set(message, new Map());
     byMessage.get(message)!.set(field, { number: Number(number), label, type, def: def ?? '' });
   }
@@ -29,8 +36,21 @@ function loadJava(): Map<string, Map<string, JavaField>> {
 }
 
 const SCALARS = new Set([
-  'double', 'float', 'int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64',
-  'fixed32', 'fixed64', 'sfixed32', 'sfixed64', 'bool', 'string', 'bytes',
+  'double',
+  'float',
+  'int32',
+  'int64',
+  'uint32',
+  'uint64',
+  'sint32',
+  'sint64',
+  'fixed32',
+  'fixed64',
+  'sfixed32',
+  'sfixed64',
+  'bool',
+  'string',
+  'bytes',
 ]);
 
 describe('our .proto schema against the descriptors in Hadoop 3.4.3 jars', () => {
@@ -44,7 +64,8 @@ describe('our .proto schema against the descriptors in Hadoop 3.4.3 jars', () =>
     for (const nested of ns.nestedArray) {
       if (nested instanceof protobuf.Type) types.push(nested);
       if (nested instanceof protobuf.Enum) enums.push(nested);
-      if (nested instanceof protobuf.Namespace || nested instanceof protobuf.Type) walk(nested as protobuf.NamespaceBase);
+      if (nested instanceof protobuf.Namespace || nested instanceof protobuf.Type)
+        walk(nested as protobuf.NamespaceBase);
     }
   };
   walk(root);
@@ -95,7 +116,8 @@ describe('our .proto schema against the descriptors in Hadoop 3.4.3 jars', () =>
       }
       for (const [valueName, number] of Object.entries(e.values)) {
         const j = values.get(valueName);
-        if (!j || j.number !== number) problems.push(`${name}.${valueName}: ${number}, Hadoop ${j?.number ?? 'missing'}`);
+        if (!j || j.number !== number)
+          problems.push(`${name}.${valueName}: ${number}, Hadoop ${j?.number ?? 'missing'}`);
       }
     }
     expect(problems).toEqual([]);

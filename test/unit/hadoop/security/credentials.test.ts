@@ -9,7 +9,10 @@ import {
   withoutAmRmToken,
   writeTokenStorage,
 } from '../../../../src/hadoop/security/credentials.js';
-import { decodeAmRmTokenIdentifier, decodeNmTokenIdentifier } from '../../../../src/hadoop/security/token-identifiers.js';
+import {
+  decodeAmRmTokenIdentifier,
+  decodeNmTokenIdentifier,
+} from '../../../../src/hadoop/security/token-identifiers.js';
 import { ByteReader, readVLong, writeVLong } from '../../../../src/hadoop/security/writable-utils.js';
 
 // Fixtures written by Hadoop 3.4.3 (Credentials.writeTokenStorageToStream,
@@ -21,7 +24,10 @@ const fixture = (name: string) =>
 const amrmPassword = Uint8Array.from({ length: 20 }, (_, i) => 0xa0 + i);
 
 describe('WritableUtils vlong', () => {
-  const values = readFileSync(fileURLToPath(new URL('../../../fixtures/ipc/writable-vlongs.txt', import.meta.url)), 'utf8')
+  const values = readFileSync(
+    fileURLToPath(new URL('../../../fixtures/ipc/writable-vlongs.txt', import.meta.url)),
+    'utf8',
+  )
     .trim()
     .split('\n')
     .map((s) => BigInt(s));
@@ -56,12 +62,17 @@ describe('token storage files', () => {
       expect(token.service).toBe('');
       expect(creds.tokens[0]!.alias).toBe('');
       expect(Buffer.from(token.password).equals(Buffer.from(amrmPassword))).toBe(true);
-      expect(Buffer.from(token.identifier).equals(Buffer.from(fixture('amrm-token-identifier.bin')))).toBe(true);
+      expect(Buffer.from(token.identifier).equals(Buffer.from(fixture('amrm-token-identifier.bin')))).toBe(
+        true,
+      );
     });
 
     it(`re-encodes the AM file in ${format} format byte for byte`, () => {
       const bytes = fixture(`container-tokens-am.${format}.bin`);
-      const ours = writeTokenStorage(parseTokenStorage(bytes), format === 'writable' ? 'WRITABLE' : 'PROTOBUF');
+      const ours = writeTokenStorage(
+        parseTokenStorage(bytes),
+        format === 'writable' ? 'WRITABLE' : 'PROTOBUF',
+      );
       expect(Buffer.from(ours).toString('hex')).toBe(Buffer.from(bytes).toString('hex'));
     });
 

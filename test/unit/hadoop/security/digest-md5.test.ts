@@ -32,7 +32,12 @@ describe('DIGEST-MD5 (RFC 2831)', () => {
     const c = parseDigestChallenge(
       'realm="elwood.innosoft.com",nonce="OA6MG9tEQGm2hh",qop="auth",algorithm=md5-sess,charset=utf-8',
     );
-    expect(c).toMatchObject({ realm: 'elwood.innosoft.com', nonce: 'OA6MG9tEQGm2hh', qop: ['auth'], charset: 'utf-8' });
+    expect(c).toMatchObject({
+      realm: 'elwood.innosoft.com',
+      nonce: 'OA6MG9tEQGm2hh',
+      qop: ['auth'],
+      charset: 'utf-8',
+    });
   });
 
   // Hadoop TOKEN vector (hadoop-ipc brief §6.8), accepted by the JDK 17
@@ -103,7 +108,9 @@ describe('DIGEST-MD5 (RFC 2831)', () => {
   });
 
   it('reads rspauth from the server final message', () => {
-    expect(parseRspauth(Buffer.from('rspauth=ea40f60335c427b5527b84dbabcdfffd'))).toBe('ea40f60335c427b5527b84dbabcdfffd');
+    expect(parseRspauth(Buffer.from('rspauth=ea40f60335c427b5527b84dbabcdfffd'))).toBe(
+      'ea40f60335c427b5527b84dbabcdfffd',
+    );
     expect(parseRspauth('foo=bar')).toBeUndefined();
   });
 });

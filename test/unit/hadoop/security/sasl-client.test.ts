@@ -15,7 +15,13 @@ const NONCE = 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=';
 // cnonce = Base64 of the injected "random" bytes = Y25vbmNlLXRlc3Q=
 const randomBytes = () => Buffer.from('cnonce-test');
 const challenge = Buffer.from(`realm="default",nonce="${NONCE}",qop="auth",charset=utf-8,algorithm=md5-sess`);
-const tokenAuth: SaslAuth = { method: 'TOKEN', mechanism: 'DIGEST-MD5', protocol: '', serverId: 'default', challenge };
+const tokenAuth: SaslAuth = {
+  method: 'TOKEN',
+  mechanism: 'DIGEST-MD5',
+  protocol: '',
+  serverId: 'default',
+  challenge,
+};
 
 function client(opts: { allowSimple?: boolean; withToken?: boolean } = {}) {
   return new SaslRpcClient({
@@ -34,13 +40,18 @@ describe('SaslRpcClient', () => {
     expect(step.done).toBeUndefined();
     expect(step.send?.state).toBe('INITIATE');
     // The echoed auth is the offered one without its challenge; protocol stays a present ''.
-    expect(step.send?.auths).toEqual([{ method: 'TOKEN', mechanism: 'DIGEST-MD5', protocol: '', serverId: 'default' }]);
+    expect(step.send?.auths).toEqual([
+      { method: 'TOKEN', mechanism: 'DIGEST-MD5', protocol: '', serverId: 'default' },
+    ]);
     expect(Object.prototype.hasOwnProperty.call(step.send!.auths![0], 'challenge')).toBe(false);
     const response = parseDirectives(Buffer.from(step.send!.token!).toString());
     expect(response.get('response')).toBe('9bd402c984686ee6a76a75c25b29448f');
     expect(response.get('digest-uri')).toBe('/default');
     expect(response.get('username')).toBe('Cg0KCQgNEJ+B1bLzLRABEAU=');
-    const done = c.receive({ state: 'SUCCESS', token: Buffer.from('rspauth=834864b3ffd31ac1fb4562a94c64e0ba') });
+    const done = c.receive({
+      state: 'SUCCESS',
+      token: Buffer.from('rspauth=834864b3ffd31ac1fb4562a94c64e0ba'),
+    });
     expect(done).toEqual({ done: { method: 'TOKEN', qop: 'auth' } });
     expect(c.currentState).toBe('DONE');
   });
@@ -49,9 +60,9 @@ describe('SaslRpcClient', () => {
     const c = client();
     c.start();
     c.receive({ state: 'NEGOTIATE', auths: [tokenAuth] });
-    expect(() => c.receive({ state: 'SUCCESS', token: Buffer.from('rspauth=00000000000000000000000000000000') })).toThrow(
-      /rspauth does not match/,
-    );
+    expect(() =>
+      c.receive({ state: 'SUCCESS', token: Buffer.from('rspauth=00000000000000000000000000000000') }),
+    ).toThrow(/rspauth does not match/);
     expect(c.currentState).toBe('FAILED');
   });
 
@@ -73,7 +84,9 @@ describe('SaslRpcClient', () => {
     expect(parseDirectives(Buffer.from(resp.send!.token!).toString()).get('response')).toBe(
       '9bd402c984686ee6a76a75c25b29448f',
     );
-    expect(c.receive({ state: 'SUCCESS', token: Buffer.from('rspauth=834864b3ffd31ac1fb4562a94c64e0ba') }).done).toEqual({
+    expect(
+      c.receive({ state: 'SUCCESS', token: Buffer.from('rspauth=834864b3ffd31ac1fb4562a94c64e0ba') }).done,
+    ).toEqual({
       method: 'TOKEN',
       qop: 'auth',
     });
@@ -82,16 +95,19 @@ describe('SaslRpcClient', () => {
   it('refuses a server that requires integrity or privacy, naming the setting', () => {
     const c = client();
     c.start();
-    const strict = { ...tokenAuth, challenge: Buffer.from(`nonce="${NONCE}",qop="auth-conf,auth-int",algorithm=md5-sess`) };
+    const strict = {
+      ...tokenAuth,
+      challenge: Buffer.from(`nonce="${NONCE}",qop="auth-conf,auth-int",algorithm=md5-sess`),
+    };
     expect(() => c.receive({ state: 'NEGOTIATE', auths: [strict] })).toThrow(/hadoop.rpc.protection/);
   });
 
   it('refuses other token mechanisms clearly', () => {
     const c = client();
     c.start();
-    expect(() => c.receive({ state: 'NEGOTIATE', auths: [{ ...tokenAuth, mechanism: 'SCRAM-SHA-256' }] })).toThrow(
-      /DIGEST-MD5 only/,
-    );
+    expect(() =>
+      c.receive({ state: 'NEGOTIATE', auths: [{ ...tokenAuth, mechanism: 'SCRAM-SHA-256' }] }),
+    ).toThrow(/DIGEST-MD5 only/);
   });
 
   it('falls back to SIMPLE when offered and allowed, sending INITIATE with the SIMPLE auth', () => {
