@@ -31,6 +31,8 @@ const parser = new XMLParser({
   trimValues: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
+  // Numeric character references (&#13;) are decoded, as by Java's XML parser.
+  htmlEntities: true,
   isArray: (name) => name === 'property',
 });
 
@@ -104,4 +106,34 @@ export function parseHadoopXml(xml: string, source: string): HadoopResource {
     properties.push({ name, value, final: finalText === 'true' });
   }
   return { source, properties, warnings };
+}
+
+const XML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
+
+function escapeXml(s: string): string {
+  // Characters XML 1.0 cannot carry at all are dropped (Hadoop's writer would fail on them).
+  const legal = s.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '');
+  // A literal CR would be normalised to LF by any XML reader; a reference survives.
+  return legal.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!).replace(/\r/g, '&#13;');
+}
+
+/**
+ * Writes properties as a Hadoop configuration file (for
+ * `__spark_hadoop_conf__.xml` in the staged `__spark_conf__`), sorted by
+ * name, readable by Hadoop's Configuration and by parseHadoopXml.
+ */
+export function formatHadoopXml(properties: Iterable<readonly [string, string]>): string {
+  const sorted = [...properties].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const lines = ['<?xml version="1.0" encoding="UTF-8" standalone="no"?>', '<configuration>'];
+  for (const [name, value] of sorted) {
+    lines.push(`<property><name>${escapeXml(name)}</name><value>${escapeXml(value)}</value></property>`);
+  }
+  lines.push('</configuration>', '');
+  return lines.join('\n');
 }

@@ -328,3 +328,28 @@ describe('resolved addresses', () => {
     );
   });
 });
+
+describe('writing Hadoop XML', () => {
+  it('round-trips names and values that need escaping', async () => {
+    const { formatHadoopXml } = await import('../../../src/conf/hadoop-xml.js');
+    const props: [string, string][] = [
+      ['b.key', 'a & b < c > d "q" \'s\''],
+      ['a.key', '${not.expanded}'],
+      ['c.key', 'multi\nline\ttab ✓ cr\r\nlf'],
+      ['d.key', ''],
+    ];
+    const xml = formatHadoopXml(props);
+    expect(xml.indexOf('a.key')).toBeLessThan(xml.indexOf('b.key'));
+    expect(xml).toContain('<value>a &amp; b &lt; c &gt; d &quot;q&quot; &apos;s&apos;</value>');
+    const back = parseHadoopXml(xml, 'written.xml').properties.map((p) => [p.name, p.value]);
+    expect(Object.fromEntries(back)).toEqual(Object.fromEntries(props));
+  });
+
+  it('decodes numeric character references like a Java XML parser', () => {
+    const r = parseHadoopXml(
+      '<configuration><property><name>k</name><value>a&#13;b&#x9;c&#233;</value></property></configuration>',
+      'n.xml',
+    );
+    expect(r.properties[0]!.value).toBe('a\rb\tc\u00e9');
+  });
+});
