@@ -53,12 +53,16 @@ function runMaven(mvn, args, env) {
 }
 
 function explainMavenFailure(res) {
-  const out = `${res.stdout || ''}\n${res.stderr || ''}`;
+  // Maven colours its output even in batch mode; drop the escape codes.
+  // eslint-disable-next-line no-control-regex
+  const out = `${res.stdout || ''}\n${res.stderr || ''}`.replace(/\x1b\[[0-9;]*m/g, '');
   if (res.error && res.error.code === 'ETIMEDOUT') {
     return `Maven did not finish within ${MAVEN_TIMEOUT_MS / 60000} min; is Maven Central reachable from this machine?`;
   }
-  const lines = out.split('\n').filter((l) => /ERROR|Could not|Unknown host|timed out|resolve/i.test(l));
-  const network = /UnknownHost|Unknown host|Connect(ion)? (timed out|refused)|Network is unreachable|Could not transfer/i.test(out);
+  const lines = out.split('\n').filter((l) => /\[ERROR\]\s*\S/.test(l) && !/\[ERROR\]\s*(\[Help|Re-run|To see|For more)/.test(l));
+  // A plugin that cannot be found is, on a fresh ~/.m2, a download that failed.
+  const network =
+    /UnknownHost|Unknown host|Connect(ion)? (timed out|refused)|Network is unreachable|Could not transfer|No plugin found for prefix/i.test(out);
   const hint = network
     ? 'Maven could not download from Maven Central: check the network or proxy (~/.m2/settings.xml), or run once where it is reachable so ~/.m2 holds the jars.'
     : 'Maven could not resolve the Hadoop jars.';
