@@ -66,6 +66,26 @@ export class SpillFiles {
     this.spillBytes += w.position;
   }
 
+  /** Writes already framed partitions as one run (`records` of them in all). */
+  async spillFrames(partitions: Buffer[][], records: number): Promise<void> {
+    const path = this.newPath('spill');
+    const w = await RunWriter.create(path);
+    const offsets = [0];
+    try {
+      for (const frames of partitions) {
+        for (const f of frames) await w.write(f);
+        offsets.push(w.position);
+      }
+      await w.close();
+    } catch (e) {
+      await w.abort();
+      throw e;
+    }
+    this.runs.push({ path, offsets, records });
+    this.spillCount++;
+    this.spillBytes += w.position;
+  }
+
   /** Merges the oldest runs in groups until at most MAX_OPEN_RUNS remain. */
   async compact(mode: MergeMode, maxOpen: number = MAX_OPEN_RUNS): Promise<void> {
     while (this.runs.length > maxOpen) {
@@ -74,7 +94,7 @@ export class SpillFiles {
       const w = await RunWriter.create(path);
       let merged: { offsets: number[]; records: number };
       try {
-        merged = await writeMerged(group, undefined, w, mode, group[0]!.offsets.length - 1);
+        merged = await writeMerged(group, {}, w, mode, group[0]!.offsets.length - 1);
         await w.close();
       } catch (e) {
         await w.abort();
@@ -136,14 +156,23 @@ export class OpenRuns {
   }
 }
 
+/** What is still in memory when runs are merged: records (merge) or frames (concat). */
+export interface InMemoryData {
+  /** Per partition, in the order the merge needs. */
+  records?: Rec[][];
+  /** Per partition, framed; `frameRecords` records in all. */
+  frames?: Buffer[][];
+  frameRecords?: number;
+}
+
 /**
- * Writes, partition by partition, the runs' segments and then `memory[p]` (already in
- * the order `mode` needs) to `out`. Returns the segment offsets (relative to where `out`
- * stood) and the number of records written.
+ * Writes, partition by partition, the runs' segments and then the in-memory data of that
+ * partition to `out`. Returns the segment offsets (relative to where `out` stood) and
+ * the number of records written.
  */
 export async function writeMerged(
   runs: readonly SpilledRun[],
-  memory: Rec[][] | undefined,
+  memory: InMemoryData,
   out: RunWriter,
   mode: MergeMode,
   numPartitions: number,
@@ -154,10 +183,12 @@ export async function writeMerged(
   const open = await OpenRuns.open(runs);
   try {
     for (let p = 0; p < numPartitions; p++) {
-      const inMemory = memory?.[p] ?? [];
+      const inMemory = memory.records?.[p] ?? [];
       if (mode.kind === 'concat') {
-        for (let i = 0; i < runs.length; i++)
+        for (let i = 0; i < runs.length; i++) {
           for await (const chunk of open.bytes(i, p)) await out.write(chunk);
+        }
+        for (const f of memory.frames?.[p] ?? []) await out.write(f);
         await out.writeRecords(inMemory);
       } else if (runs.length === 0) {
         await out.writeRecords(inMemory);
@@ -177,7 +208,8 @@ export async function writeMerged(
   }
   if (mode.kind === 'concat') {
     for (const r of runs) records += r.records;
-    if (memory !== undefined) for (const m of memory) records += m.length;
+    records += memory.frameRecords ?? 0;
+    for (const m of memory.records ?? []) records += m.length;
   }
   return { offsets, records };
 }

@@ -20,7 +20,7 @@ import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Partitioner } from '../partitioner.js';
 import type { Aggregator } from './aggregator.js';
-import { CombiningBuffer, RecordBuffer, type ShuffleBuffer } from './buffers.js';
+import { CombiningBuffer, RecordBuffer, SerializedRecordBuffer, type ShuffleBuffer } from './buffers.js';
 import { ascendingKeys, descendingKeys, type Fold, type KeyComparator } from './merge.js';
 import type { MemoryBudget } from './memory.js';
 import { RunWriter } from './run-file.js';
@@ -102,50 +102,56 @@ export async function writeShuffleOutput(
     mergeCmp === undefined ? { kind: 'concat' } : { kind: 'merge', cmp: mergeCmp, fold: combineSpilled };
 
   await mkdir(dir, { recursive: true });
-  const buffer: ShuffleBuffer =
-    aggregator === undefined
-      ? new RecordBuffer(partitioner, memory)
-      : new CombiningBuffer(
-          partitioner,
-          { first: (v) => aggregator.createCombiner(v), add: (c, v) => aggregator.mergeValue(c, v) },
-          memory,
-        );
   const files = new SpillFiles(dir, `shuffle_${spec.shuffleId}_${spec.mapId}`);
+  let dispose: () => void = () => undefined;
   try {
-    for await (const batch of records) {
-      let i = 0;
-      while (i < batch.length) {
-        i = buffer.insert(batch, i);
-        if (i < batch.length) await files.spill(buffer.drain(mergeCmp));
-      }
-    }
-    await files.compact(mode);
-
-    const dataTmp = files.newPath('data.tmp');
-    const out = await RunWriter.create(dataTmp);
     let written: { offsets: number[]; records: number };
-    try {
-      written = await writeMerged(
-        files.runs,
-        buffer.drain(files.runs.length > 0 ? mergeCmp : order),
-        out,
-        mode,
-        numPartitions,
+    const dataTmp = files.newPath('data.tmp');
+    if (mode.kind === 'concat') {
+      const buffer = new SerializedRecordBuffer(partitioner, memory);
+      dispose = () => buffer.dispose();
+      for await (const batch of records) {
+        let i = 0;
+        while (i < batch.length) {
+          i = buffer.insert(batch, i);
+          if (i < batch.length) {
+            const n = buffer.records;
+            await files.spillFrames(buffer.drainFrames(), n);
+          }
+        }
+      }
+      await files.compact(mode);
+      const frameRecords = buffer.records;
+      written = await writeDataFile(dataTmp, (out) =>
+        writeMerged(files.runs, { frames: buffer.drainFrames(), frameRecords }, out, mode, numPartitions),
       );
-      await out.close();
-    } catch (e) {
-      await out.abort();
-      throw e;
+    } else {
+      const buffer: ShuffleBuffer =
+        aggregator === undefined
+          ? new RecordBuffer(partitioner, memory)
+          : new CombiningBuffer(
+              partitioner,
+              { first: (v) => aggregator.createCombiner(v), add: (c, v) => aggregator.mergeValue(c, v) },
+              memory,
+            );
+      dispose = () => buffer.dispose();
+      for await (const batch of records) {
+        let i = 0;
+        while (i < batch.length) {
+          i = buffer.insert(batch, i);
+          if (i < batch.length) await files.spill(buffer.drain(mode.cmp));
+        }
+      }
+      await files.compact(mode);
+      // Without spills nothing is merged: the buffer only needs the output order.
+      const inMemory = buffer.drain(files.runs.length > 0 ? mode.cmp : order);
+      written = await writeDataFile(dataTmp, (out) =>
+        writeMerged(files.runs, { records: inMemory }, out, mode, numPartitions),
+      );
     }
+    const bytesWritten = written.offsets[numPartitions]!;
     const indexTmp = files.newPath('index.tmp');
-    const indexWriter = await RunWriter.create(indexTmp);
-    try {
-      await indexWriter.write(encodeIndex(written.offsets));
-      await indexWriter.close();
-    } catch (e) {
-      await indexWriter.abort();
-      throw e;
-    }
+    await writeDataFile(indexTmp, (out) => out.write(encodeIndex(written.offsets)));
     const { dataPath, indexPath } = shuffleFilePaths(dir, spec.shuffleId, spec.mapId);
     // Data first: an index in place means its data file is complete.
     await rename(dataTmp, dataPath);
@@ -162,13 +168,25 @@ export async function writeShuffleOutput(
       partitionLengths,
       metrics: {
         recordsWritten: written.records,
-        bytesWritten: out.position,
+        bytesWritten,
         spillCount: files.spillCount,
         spillBytes: files.spillBytes,
       },
     };
   } finally {
-    buffer.dispose();
+    dispose();
     await files.deleteAll();
+  }
+}
+
+async function writeDataFile<T>(path: string, write: (out: RunWriter) => Promise<T>): Promise<T> {
+  const out = await RunWriter.create(path);
+  try {
+    const result = await write(out);
+    await out.close();
+    return result;
+  } catch (e) {
+    await out.abort();
+    throw e;
   }
 }
