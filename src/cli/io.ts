@@ -20,4 +20,10 @@ export interface CliIo {
   packageVersion: string;
   packageConfDir?: string;
   createLogger(name: string): Logger;
+  /**
+   * Runs this same command again in a process whose V8 heap is `heapMiB`
+   * (spark.driver.memory for a driver in this process) and resolves with its
+   * exit code. Absent where a relaunch is impossible (tests, embedding).
+   */
+  relaunchWithHeap?(heapMiB: number): Promise<number>;
 }

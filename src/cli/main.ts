@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { formatSubmitArguments, formatSubmitPlan } from '../deploy/plan-format.js';
 import { planSubmit } from '../deploy/planner.js';
-import type { SubmitArguments } from '../deploy/submit-plan.js';
+import type { SubmitArguments, SubmitPlan } from '../deploy/submit-plan.js';
 import { ExitCode, isTsparkError, UsageError } from '../errors.js';
 import {
   HANDLERS,
@@ -11,6 +11,7 @@ import {
   type HandlerLoader,
   type HandlerRef,
 } from './handlers.js';
+import { driverHeapToApply } from './driver-heap.js';
 import type { CliIo } from './io.js';
 import { addSubmitOptions, readSubmitArguments } from './submit-options.js';
 
@@ -76,14 +77,24 @@ function versionText(io: CliIo): string {
 /** Plans and runs one submission (also --kill/--status). Returns the exit code. */
 async function submit(args: SubmitArguments, deps: CliDeps, programName: string): Promise<number> {
   const { io } = deps;
+  let plan: SubmitPlan;
+  try {
+    plan = await planSubmit(args, {
+      env: io.env,
+      cwd: io.cwd,
+      cores: io.cores,
+      osUser: io.osUser,
+      ...(io.packageConfDir === undefined ? {} : { packageConfDir: io.packageConfDir }),
+    });
+  } catch (e) {
+    if (args.verbose) io.stderr(formatSubmitArguments(args) + '\n');
+    throw e;
+  }
+  // A driver in this process needs its heap limit set at process start: start again (the
+  // second process prints the warnings and the verbose output).
+  const heapMiB = driverHeapToApply(plan, io.env);
+  if (heapMiB !== undefined && io.relaunchWithHeap) return io.relaunchWithHeap(heapMiB);
   if (args.verbose) io.stderr(formatSubmitArguments(args) + '\n');
-  const plan = await planSubmit(args, {
-    env: io.env,
-    cwd: io.cwd,
-    cores: io.cores,
-    osUser: io.osUser,
-    ...(io.packageConfDir === undefined ? {} : { packageConfDir: io.packageConfDir }),
-  });
   for (const w of plan.warnings) io.stderr(`Warning: ${w}\n`);
   if (plan.verbose) io.stderr(formatSubmitPlan(plan) + '\n');
   const handler = await requireHandler(deps.loadHandler ?? importHandler, handlerForPlan(plan));

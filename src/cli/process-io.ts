@@ -1,6 +1,7 @@
 import { availableParallelism, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createRootLogger } from '../log.js';
+import { relaunchNode } from './driver-heap.js';
 import type { CliIo } from './io.js';
 import { findPackage } from './package-info.js';
 
@@ -26,5 +27,14 @@ export function processIo(): CliIo {
     packageVersion: pkg?.version ?? '0.0.0',
     ...(pkg ? { packageConfDir: join(pkg.root, 'conf') } : {}),
     createLogger: (name) => createRootLogger({ name, level: env.TSPARK_LOG_LEVEL ?? 'info' }),
+    relaunchWithHeap: (heapMiB) =>
+      relaunchNode({
+        execPath: process.execPath,
+        execArgv: process.execArgv,
+        script: process.argv[1]!,
+        args: process.argv.slice(2),
+        env,
+        heapMiB,
+      }),
   };
 }
