@@ -10,7 +10,7 @@ export class Broadcast<T> implements ShippableReference {
   constructor(
     readonly id: number,
     private readonly v: T,
-    private readonly onUnpersist: (id: number) => void,
+    private readonly onUnpersist: (id: number, destroy: boolean) => void,
   ) {}
 
   get value(): T {
@@ -20,13 +20,13 @@ export class Broadcast<T> implements ShippableReference {
 
   /** Drops executor copies; they are sent again if a later task needs them. */
   unpersist(): void {
-    this.onUnpersist(this.id);
+    this.onUnpersist(this.id, false);
   }
 
   /** Drops all copies; the broadcast can no longer be used. */
   destroy(): void {
     this.destroyed = true;
-    this.onUnpersist(this.id);
+    this.onUnpersist(this.id, true);
   }
 
   [SHIP_AS_REFERENCE](): EnvReference {

@@ -249,7 +249,7 @@ export class SparkContext implements RddContext {
     this.assertRunning('broadcast');
     const id = this.nextBroadcastId++;
     const bytes = serialize(value);
-    const b = new Broadcast<T>(id, value, (bid) => this.backend?.removeBroadcast(bid));
+    const b = new Broadcast<T>(id, value, (bid, destroy) => this.backend?.removeBroadcast(bid, destroy));
     void this.started.then(() => this.backend!.registerBroadcast(id, bytes), () => undefined);
     return b;
   }

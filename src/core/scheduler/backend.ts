@@ -40,7 +40,8 @@ export interface SchedulerBackend {
   reviveOffers(): void;
   /** Bytes of a broadcast variable, sent to executors before the first task that needs it. */
   registerBroadcast(id: number, bytes: Buffer): void;
-  removeBroadcast(id: number): void;
+  /** Drops executor copies; `destroy` also forgets the bytes (unpersist keeps them to send again). */
+  removeBroadcast(id: number, destroy: boolean): void;
   /** A stage attempt ended: executors may drop its binary. */
   releaseBinary(binaryId: number): void;
   /** Drops cached blocks of an RDD on every executor. */

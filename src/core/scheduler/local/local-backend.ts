@@ -146,8 +146,8 @@ export class LocalBackend implements SchedulerBackend {
     this.broadcasts.set(id, bytes);
   }
 
-  removeBroadcast(id: number): void {
-    this.broadcasts.delete(id);
+  removeBroadcast(id: number, destroy: boolean): void {
+    if (destroy) this.broadcasts.delete(id);
     for (const w of this.workers) {
       if (w.broadcasts.delete(id)) this.send(w, { type: 'dropBroadcast', id });
     }
