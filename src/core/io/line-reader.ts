@@ -86,28 +86,47 @@ export async function* readLineBatches(
     let lf = buf.indexOf(LF, i);
     let cr = buf.indexOf(CR, i);
     let stop = false;
+    let fastPath = true;
     while (i < buf.length) {
       if (lf !== -1 && lf < i) lf = buf.indexOf(LF, i);
       if (cr !== -1 && cr < i) cr = buf.indexOf(CR, i);
-      if (cr === -1 && lf !== -1 && partsLength === 0 && !skipping && !atFileStart) {
-        // Fast path: the rest of the chunk has only `\n` terminators, and every complete
-        // line in it starts within the split: decode them in one call and split.
+      if (fastPath && lf !== -1 && partsLength === 0 && !skipping && !atFileStart) {
+        // Fast path: every complete line left in the chunk starts within the split, so
+        // decode them in one call and split on '\n'. A '\r' before a '\n' is the CRLF
+        // terminator; any other '\r' ends a line too, which the per-line path handles.
         const last = buf.lastIndexOf(LF);
         if (base + last <= end) {
           const lines = buf.toString('utf8', i, last).split('\n');
-          for (let k = 0; k < lines.length; k++) {
-            batch.push(lines[k]!);
-            if (batch.length >= batchSize) {
-              yield batch;
-              batch = [];
+          let clean = true;
+          if (cr !== -1 && cr < last) {
+            for (let k = 0; k < lines.length && clean; k++) {
+              let l = lines[k]!;
+              if (l.charCodeAt(l.length - 1) === CR) l = l.slice(0, -1);
+              if (l.indexOf('\r') !== -1) clean = false;
+              lines[k] = l;
             }
           }
-          i = last + 1;
-          pos = base + i;
-          lf = -1;
-          if (pos > end) stop = true;
-          break;
+          if (clean) {
+            for (let k = 0; k < lines.length; k++) {
+              batch.push(lines[k]!);
+              if (batch.length >= batchSize) {
+                yield batch;
+                batch = [];
+              }
+            }
+            i = last + 1;
+            pos = base + i;
+            if (pos > end) {
+              stop = true;
+              break;
+            }
+            lf = -1;
+            cr = buf.indexOf(CR, i);
+            continue;
+          }
         }
+        // Either a lone '\r' or a line crossing the split end: per line for the rest of the chunk.
+        fastPath = false;
       }
       let t: number;
       let next: number;

@@ -124,6 +124,10 @@ export class LocalFileSystem implements FileSystem {
     } catch (e) {
       throw this.error(e, path, 'open');
     }
+    if ((await handle.stat()).isDirectory()) {
+      await handle.close();
+      throw new InvalidInputError('IS_A_DIRECTORY', path, `Cannot read ${path}: it is a directory.`);
+    }
     const start = range?.start ?? 0;
     const end = range?.end;
     if (end !== undefined && end <= start) {

@@ -111,6 +111,7 @@ describe('LocalFileSystem', () => {
     expect((await readAll(await fs.open(join(dir, 'r'), { start: 3, end: 5 }))).toString()).toBe('34');
     expect((await readAll(await fs.open(join(dir, 'r'), { start: 3, end: 3 }))).toString()).toBe('');
     expect((await readAll(await fs.open(join(dir, 'r'), { start: 8, end: 100 }))).toString()).toBe('89');
+    await expect(fs.open(dir)).rejects.toMatchObject({ code: 'IS_A_DIRECTORY' });
   });
 
   it('creates files with parents, refusing to overwrite unless asked', async () => {
