@@ -71,9 +71,9 @@ export class RemoteError extends TsparkError {
   constructor(options: RemoteErrorOptions) {
     const shortClass = options.javaClass.slice(options.javaClass.lastIndexOf('.') + 1);
     const where = options.context?.method ? ` in ${String(options.context.method)}` : '';
-    const message =
-      `${shortClass}${where}: ${options.remoteMessage || '(no message)'}` +
-      (options.hint ? `. ${options.hint}` : '');
+    const remote = options.remoteMessage || '(no message)';
+    const joiner = /[.!?]$/.test(remote) ? ' ' : '. ';
+    const message = `${shortClass}${where}: ${remote}` + (options.hint ? `${joiner}${options.hint}` : '');
     super(options.code, message, {
       retriable: options.retriable,
       exitCode: options.exitCode,
