@@ -17,7 +17,7 @@ const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { ve
 const work = mkdtempSync(join(tmpdir(), 'tspark-e2e-cli-'));
 writeFileSync(
   join(work, 'app.js'),
-  'export default async function main(sc, args) {}\nexport function WordCount() {}\n',
+  'export default async function main(sc, args) { console.log(JSON.stringify(args)); }\nexport function WordCount() {}\n',
 );
 const badXml = join(work, 'bad-hadoop-conf');
 mkdirSync(badXml);
@@ -176,5 +176,47 @@ describe('tspark-submit (built, as a subprocess)', () => {
     expect(r.code).toBe(20);
     expect(r.stderr).toMatch(/^Error: master URL 'bogus'/);
     expect(r.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('--verbose shows the effective plan with precedence applied and secrets redacted', () => {
+    const r = run(
+      SUBMIT,
+      [
+        '-v',
+        '--executor-memory',
+        '1g',
+        '--conf',
+        'spark.executor.memory=4g',
+        '--conf',
+        'spark.authenticate.secret=hunter2',
+        '--master',
+        'local[2]',
+        'app.js',
+      ],
+      { SPARK_EXECUTOR_MEMORY: '3g' },
+    );
+    expect(r.stderr).toMatch(/Parsed arguments:/);
+    expect(r.stderr).toMatch(/\n {4}spark\.executor\.memory=1g\n/);
+    expect(r.stderr).toMatch(/spark\.authenticate\.secret=\*{9}\(redacted\)/);
+    expect(r.stderr).not.toContain('hunter2');
+  });
+
+  it('hands a local plan to the engine, application arguments untouched', () => {
+    const r = run(SUBMIT, ['--master', 'local[2]', 'app.js', '--conf', 'x=y', '-v', '--', 'z']);
+    expect(r.stderr).not.toMatch(/^Error:/m);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toContain(JSON.stringify(['--conf', 'x=y', '-v', '--', 'z']));
+  });
+
+  it('relaunches with the driver heap when --driver-memory is given', () => {
+    writeFileSync(
+      join(work, 'heap.mjs'),
+      "import v8 from 'node:v8';\nexport default async function main() { console.log('heapMiB=' + Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20)); }\n",
+    );
+    const r = run(SUBMIT, ['--driver-memory', '200m', '--master', 'local', 'heap.mjs']);
+    expect(r.code).toBe(0);
+    const mib = Number(/heapMiB=(\d+)/.exec(r.stdout)?.[1]);
+    expect(mib).toBeGreaterThanOrEqual(200);
+    expect(mib).toBeLessThan(400);
   });
 });
