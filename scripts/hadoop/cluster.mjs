@@ -57,7 +57,8 @@ async function withLock(layout, fn) {
         rmSync(layout.lockDir, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new StartError(`gave up waiting for the lock ${layout.lockDir} (held by pid ${owner})`);
+      if (Date.now() > deadline)
+        throw new StartError(`gave up waiting for the lock ${layout.lockDir} (held by pid ${owner})`);
       if (!announced) say(`waiting for another start/stop of this cluster (pid ${owner}) ...`);
       announced = true;
       await sleep(500);
@@ -103,7 +104,11 @@ function nodeManagerEnv(env) {
   // Containers inherit PATH from the NodeManager (env whitelist): put the node
   // running this script first so `node` in a container is this very node.
   const nodeDir = path.dirname(process.execPath);
-  return { PATH: [nodeDir, ...(env.PATH || '').split(path.delimiter).filter((d) => d && d !== nodeDir)].join(path.delimiter) };
+  return {
+    PATH: [nodeDir, ...(env.PATH || '').split(path.delimiter).filter((d) => d && d !== nodeDir)].join(
+      path.delimiter,
+    ),
+  };
 }
 
 // NodeIds come from the RM: it names nodes by the hostname it resolves for
@@ -147,7 +152,8 @@ async function waitHealthy(layout, spawned) {
   let lastReport = '';
   while (Date.now() < deadline) {
     for (const [name, pid] of Object.entries(spawned)) {
-      if (!isAlive(pid)) throw new StartError(`${name} (pid ${pid}) exited during start-up.\n${tailLogs(layout, name)}`);
+      if (!isAlive(pid))
+        throw new StartError(`${name} (pid ${pid}) exited during start-up.\n${tailLogs(layout, name)}`);
     }
     if (!hdfs.ok) hdfs = await hdfsHealth(layout);
     if (hdfs.ok && !dirsReady) {
@@ -161,7 +167,9 @@ async function waitHealthy(layout, spawned) {
     lastReport = report;
     await sleep(500);
   }
-  const culprits = !hdfs.ok ? ['namenode', 'datanode'] : layout.nodeManagers.map((n) => n.name).concat('resourcemanager');
+  const culprits = !hdfs.ok
+    ? ['namenode', 'datanode']
+    : layout.nodeManagers.map((n) => n.name).concat('resourcemanager');
   throw new StartError(
     `cluster not healthy after ${START_TIMEOUT_MS / 1000}s: ${hdfs.ok ? '' : hdfs.why + '; '}${yarn.ok ? '' : yarn.why}\n` +
       culprits.map((n) => tailLogs(layout, n, 25)).join('\n'),
@@ -179,7 +187,10 @@ async function start(layout, env) {
     if (missing.length === 0) {
       const [h, y] = await Promise.all([hdfsHealth(layout), yarnHealth(layout)]);
       if (h.ok && y.ok) {
-        writeFileSync(layout.coordinatesFile, JSON.stringify(coordinates(layout, pids, y.nodes), null, 2) + '\n');
+        writeFileSync(
+          layout.coordinatesFile,
+          JSON.stringify(coordinates(layout, pids, y.nodes), null, 2) + '\n',
+        );
         say(`already running (${layout.home}); checked in ${seconds(t0)}s`);
         return;
       }
@@ -188,16 +199,23 @@ async function start(layout, env) {
     for (const d of missing) {
       for (const port of d.ports) {
         if (await portInUse(port)) {
-          throw new StartError(`port ${HOST}:${port} (for ${d.name}) is in use by another process; free it and start again.`);
+          throw new StartError(
+            `port ${HOST}:${port} (for ${d.name}) is in use by another process; free it and start again.`,
+          );
         }
       }
     }
     writeConfiguration(layout);
-    for (const dir of [layout.tmpDir, layout.logDir, ...layout.nodeManagers.flatMap((n) => [n.localDir, n.logDir])]) {
+    for (const dir of [
+      layout.tmpDir,
+      layout.logDir,
+      ...layout.nodeManagers.flatMap((n) => [n.localDir, n.logDir]),
+    ]) {
       mkdirSync(dir, { recursive: true });
     }
     if (!isFormatted(layout)) {
-      if (pids.namenode || pids.datanode) throw new StartError('HDFS is running but its name dir is gone: stop the cluster and start again.');
+      if (pids.namenode || pids.datanode)
+        throw new StartError('HDFS is running but its name dir is gone: stop the cluster and start again.');
       const tf = Date.now();
       formatNameNode(layout, java, jars);
       say(`formatted HDFS in ${seconds(tf)}s`);
@@ -219,7 +237,9 @@ async function start(layout, env) {
       throw e;
     }
     writeFileSync(layout.coordinatesFile, JSON.stringify(coordinates(layout, pids, rmNodes), null, 2) + '\n');
-    say(`cluster up in ${seconds(t0)}s: RM ${layout.rmUrl}  NameNode ${layout.nnHttpUrl}  fs ${layout.defaultFS}`);
+    say(
+      `cluster up in ${seconds(t0)}s: RM ${layout.rmUrl}  NameNode ${layout.nnHttpUrl}  fs ${layout.defaultFS}`,
+    );
   });
 }
 
@@ -230,7 +250,12 @@ async function stop(layout) {
     const all = daemons(layout);
     // NodeManagers first: they stop their containers; HDFS last so that log
     // aggregation in flight can still write.
-    const order = [...all.filter((d) => d.nodeManager), ...all.filter((d) => d.name === 'resourcemanager'), ...all.filter((d) => d.name === 'datanode'), ...all.filter((d) => d.name === 'namenode')];
+    const order = [
+      ...all.filter((d) => d.nodeManager),
+      ...all.filter((d) => d.name === 'resourcemanager'),
+      ...all.filter((d) => d.name === 'datanode'),
+      ...all.filter((d) => d.name === 'namenode'),
+    ];
     let stopped = 0;
     for (const group of [order.filter((d) => d.nodeManager), order.filter((d) => !d.nodeManager)]) {
       const pids = group.map((d) => runningPid(layout, d.name)).filter(Boolean);
@@ -239,7 +264,9 @@ async function stop(layout) {
       stopped += pids.length;
     }
     // Anything else of this state dir (e.g. a daemon whose pid file was lost).
-    const leftovers = allTsparkDaemons().filter((d) => d.home === layout.home).map((d) => d.pid);
+    const leftovers = allTsparkDaemons()
+      .filter((d) => d.home === layout.home)
+      .map((d) => d.pid);
     const strays = strayContainerPids(layout);
     if (leftovers.length || strays.length) {
       say(`stopping ${leftovers.length} unlisted daemon(s) and ${strays.length} stray container process(es)`);
@@ -255,21 +282,46 @@ async function stop(layout) {
 async function status(layout, asJson) {
   const rows = daemons(layout).map((d) => {
     const pid = runningPid(layout, d.name);
-    return { name: d.name, pid: pid ?? null, rssMiB: pid ? Math.round(rssKiB(pid) / 1024) : 0, ports: d.ports };
+    return {
+      name: d.name,
+      pid: pid ?? null,
+      rssMiB: pid ? Math.round(rssKiB(pid) / 1024) : 0,
+      ports: d.ports,
+    };
   });
   const running = rows.filter((r) => r.pid).length;
-  const [hdfs, yarn] = running ? await Promise.all([hdfsHealth(layout), yarnHealth(layout)]) : [{ ok: false, why: 'stopped' }, { ok: false, why: 'stopped' }];
+  const [hdfs, yarn] = running
+    ? await Promise.all([hdfsHealth(layout), yarnHealth(layout)])
+    : [
+        { ok: false, why: 'stopped' },
+        { ok: false, why: 'stopped' },
+      ];
   const totalRssMiB = rows.reduce((s, r) => s + r.rssMiB, 0);
-  const result = { home: layout.home, version: layout.version, running, daemons: rows, hdfs, yarn, totalRssMiB };
+  const result = {
+    home: layout.home,
+    version: layout.version,
+    running,
+    daemons: rows,
+    hdfs,
+    yarn,
+    totalRssMiB,
+  };
   if (asJson) {
     console.log(JSON.stringify(result, null, 2));
   } else {
     console.log(`hadoop ${layout.version} test cluster in ${layout.home}`);
     for (const r of rows) {
-      console.log(`  ${r.name.padEnd(16)} ${r.pid ? `running  pid ${String(r.pid).padEnd(8)} rss ${String(r.rssMiB).padStart(4)} MiB` : 'stopped'}   ports ${r.ports.join(',')}`);
+      console.log(
+        `  ${r.name.padEnd(16)} ${r.pid ? `running  pid ${String(r.pid).padEnd(8)} rss ${String(r.rssMiB).padStart(4)} MiB` : 'stopped'}   ports ${r.ports.join(',')}`,
+      );
     }
-    console.log(`  HDFS: ${hdfs.ok ? 'healthy' : hdfs.why}   YARN: ${yarn.ok ? 'healthy' : yarn.why}   total RSS ${totalRssMiB} MiB`);
-    if (running) console.log(`  RM UI ${layout.rmUrl}   NameNode UI ${layout.nnHttpUrl}   HADOOP_CONF_DIR=${layout.clientConfDir}`);
+    console.log(
+      `  HDFS: ${hdfs.ok ? 'healthy' : hdfs.why}   YARN: ${yarn.ok ? 'healthy' : yarn.why}   total RSS ${totalRssMiB} MiB`,
+    );
+    if (running)
+      console.log(
+        `  RM UI ${layout.rmUrl}   NameNode UI ${layout.nnHttpUrl}   HADOOP_CONF_DIR=${layout.clientConfDir}`,
+      );
   }
   return running === rows.length && hdfs.ok && yarn.ok ? 0 : 1;
 }
@@ -346,4 +398,3 @@ main(process.argv.slice(2), process.env).then(
     process.exit(1);
   },
 );
-

@@ -27,7 +27,9 @@ function runCluster(command: 'start' | 'stop'): Promise<void> {
     });
     child.once('error', reject);
     child.once('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`scripts/hadoop/${command} failed (exit ${code}); see its output above`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`scripts/hadoop/${command} failed (exit ${code}); see its output above`)),
     );
   });
 }
@@ -35,7 +37,8 @@ function runCluster(command: 'start' | 'stop'): Promise<void> {
 export default async function setup(): Promise<() => Promise<void>> {
   await runCluster('start');
   const stopAfter =
-    (truthy(process.env.CI) && !truthy(process.env.TSPARK_KEEP_CLUSTER)) || truthy(process.env.TSPARK_STOP_CLUSTER);
+    (truthy(process.env.CI) && !truthy(process.env.TSPARK_KEEP_CLUSTER)) ||
+    truthy(process.env.TSPARK_STOP_CLUSTER);
   return async () => {
     if (stopAfter) await runCluster('stop');
   };

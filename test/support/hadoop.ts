@@ -88,7 +88,11 @@ export function hadoopHome(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.TSPARK_HADOOP_HOME || path.join(REPO_ROOT, '.hadoop'));
 }
 
-function runHadoopCli(home: string, args: string[], options: HadoopCliOptions = {}): Promise<HadoopCliResult> {
+function runHadoopCli(
+  home: string,
+  args: string[],
+  options: HadoopCliOptions = {},
+): Promise<HadoopCliResult> {
   const [tool, ...rest] = args;
   if (tool !== 'yarn' && tool !== 'hdfs') {
     return Promise.reject(new Error(`hadoopCli: args[0] must be 'yarn' or 'hdfs', got ${String(tool)}`));
@@ -109,7 +113,11 @@ function runHadoopCli(home: string, args: string[], options: HadoopCliOptions = 
     });
     child.once('close', (code) => {
       clearTimeout(timer);
-      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code });
+      resolve({
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        code,
+      });
     });
   });
 }

@@ -33,10 +33,12 @@ export function findJava(env = process.env) {
   if (!javaHome) javaHome = path.dirname(path.dirname(realpathSync(javaBin)));
   const out = spawnSync(javaBin, ['-version'], { encoding: 'utf8', timeout: 30_000 });
   const m = /version "(\d+)(?:\.(\d+))?/.exec(out.stderr || '');
-  if (out.status !== 0 || !m) throw new SetupError(`${javaBin} -version failed: ${(out.stderr || '').trim()}`);
+  if (out.status !== 0 || !m)
+    throw new SetupError(`${javaBin} -version failed: ${(out.stderr || '').trim()}`);
   let major = Number(m[1]);
   if (major === 1) major = Number(m[2]);
-  if (major < 11) throw new SetupError(`Java ${major} at ${javaBin} is too old: the test cluster needs Java 17.`);
+  if (major < 11)
+    throw new SetupError(`Java ${major} at ${javaBin} is too old: the test cluster needs Java 17.`);
   return { javaBin, javaHome, major };
 }
 
@@ -49,7 +51,13 @@ function readCachedClasspath(layout) {
 }
 
 function runMaven(mvn, args, env) {
-  return spawnSync(mvn, args, { cwd: SCRIPT_DIR, encoding: 'utf8', timeout: MAVEN_TIMEOUT_MS, env, maxBuffer: 64 << 20 });
+  return spawnSync(mvn, args, {
+    cwd: SCRIPT_DIR,
+    encoding: 'utf8',
+    timeout: MAVEN_TIMEOUT_MS,
+    env,
+    maxBuffer: 64 << 20,
+  });
 }
 
 function explainMavenFailure(res) {
@@ -59,10 +67,14 @@ function explainMavenFailure(res) {
   if (res.error && res.error.code === 'ETIMEDOUT') {
     return `Maven did not finish within ${MAVEN_TIMEOUT_MS / 60000} min; is Maven Central reachable from this machine?`;
   }
-  const lines = out.split('\n').filter((l) => /\[ERROR\]\s*\S/.test(l) && !/\[ERROR\]\s*(\[Help|Re-run|To see|For more)/.test(l));
+  const lines = out
+    .split('\n')
+    .filter((l) => /\[ERROR\]\s*\S/.test(l) && !/\[ERROR\]\s*(\[Help|Re-run|To see|For more)/.test(l));
   // A plugin that cannot be found is, on a fresh ~/.m2, a download that failed.
   const network =
-    /UnknownHost|Unknown host|Connect(ion)? (timed out|refused)|Network is unreachable|Could not transfer|No plugin found for prefix/i.test(out);
+    /UnknownHost|Unknown host|Connect(ion)? (timed out|refused)|Network is unreachable|Could not transfer|No plugin found for prefix/i.test(
+      out,
+    );
   const hint = network
     ? 'Maven could not download from Maven Central: check the network or proxy (~/.m2/settings.xml), or run once where it is reachable so ~/.m2 holds the jars.'
     : 'Maven could not resolve the Hadoop jars.';
@@ -106,6 +118,8 @@ export function ensureClasspath(layout, env = process.env, log = console.error) 
   writeFileSync(layout.digestFile, `${pomDigest()}\n`);
   const jars = readCachedClasspath(layout);
   if (!jars) throw new SetupError(`Maven wrote no usable classpath to ${layout.classpathFile}.`);
-  log(`hadoop ${layout.version}: ${jars.length} jars resolved in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  log(
+    `hadoop ${layout.version}: ${jars.length} jars resolved in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+  );
   return jars;
 }

@@ -3,7 +3,17 @@
 // /proc cmdline carries -Dtspark.hadoop.home=<state dir> and
 // -Dtspark.hadoop.daemon=<name>: pid files alone could point at a reused pid.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 // The union of the module openings Hadoop's own launcher scripts and Spark pass
@@ -69,7 +79,14 @@ function daemonJvmArgs(layout, daemon) {
 }
 
 /** Args and env to run a Hadoop class in the foreground (format, CLIs). */
-export function foregroundCommand(layout, java, jars, mainClass, args, { confDir = layout.clientConfDir, heap = '256m', fastStart = true } = {}) {
+export function foregroundCommand(
+  layout,
+  java,
+  jars,
+  mainClass,
+  args,
+  { confDir = layout.clientConfDir, heap = '256m', fastStart = true } = {},
+) {
   const jvm = [
     `-Xmx${heap}`,
     '-XX:+UseSerialGC',
@@ -96,7 +113,11 @@ function readCmdline(pid) {
 
 function isOurs(pid, layout, name) {
   const argv = readCmdline(pid);
-  return !!argv && argv.includes(`-Dtspark.hadoop.home=${layout.home}`) && argv.includes(`-Dtspark.hadoop.daemon=${name}`);
+  return (
+    !!argv &&
+    argv.includes(`-Dtspark.hadoop.home=${layout.home}`) &&
+    argv.includes(`-Dtspark.hadoop.daemon=${name}`)
+  );
 }
 
 function pidFile(layout, name) {
@@ -183,7 +204,9 @@ export function formatNameNode(layout, java, jars) {
   );
   const res = spawnSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
   if (res.status !== 0) {
-    throw new Error(`namenode -format failed (exit ${res.status}):\n${(res.stderr || '').split('\n').slice(-30).join('\n')}`);
+    throw new Error(
+      `namenode -format failed (exit ${res.status}):\n${(res.stderr || '').split('\n').slice(-30).join('\n')}`,
+    );
   }
 }
 

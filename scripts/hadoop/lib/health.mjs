@@ -3,7 +3,10 @@
 // directories every start makes sure of (through WebHDFS, so no JVM is needed).
 
 async function getJson(url) {
-  const res = await fetch(url, { signal: AbortSignal.timeout(5000), headers: { Accept: 'application/json' } });
+  const res = await fetch(url, {
+    signal: AbortSignal.timeout(5000),
+    headers: { Accept: 'application/json' },
+  });
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
   return res.json();
 }

@@ -43,7 +43,12 @@ export const NM_VCORES = 4;
 export const MIN_ALLOCATION_MB = 256;
 
 // Heaps of the daemon JVMs: modest, the cluster holds little state.
-const HEAP = Object.freeze({ namenode: '512m', datanode: '384m', resourcemanager: '640m', nodemanager: '384m' });
+const HEAP = Object.freeze({
+  namenode: '512m',
+  datanode: '384m',
+  resourcemanager: '640m',
+  nodemanager: '384m',
+});
 
 /** HDFS directories created on every start (idempotent), with owner and mode. */
 export function hdfsDirectories(user) {
@@ -83,7 +88,9 @@ export function resolveLayout(env = process.env) {
   const version = readHadoopVersion();
   const home = path.resolve(env.TSPARK_HADOOP_HOME || path.join(REPO_ROOT, '.hadoop'));
   const cacheRoot = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  const cacheDir = path.resolve(env.TSPARK_HADOOP_CACHE || path.join(cacheRoot, 'tspark', `hadoop-${version}`));
+  const cacheDir = path.resolve(
+    env.TSPARK_HADOOP_CACHE || path.join(cacheRoot, 'tspark', `hadoop-${version}`),
+  );
   const user = env.TSPARK_HADOOP_USER || os.userInfo().username;
   const nodeManagers = NODE_MANAGERS.map((nm) => ({
     ...nm,

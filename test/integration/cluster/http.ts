@@ -50,7 +50,11 @@ export async function getJson<T = any>(url: string): Promise<T> {
   return JSON.parse(res.body.toString('utf8')) as T;
 }
 
-export async function sendJson<T = any>(method: string, url: string, payload?: unknown): Promise<{ status: number; json: T | undefined; headers: http.IncomingHttpHeaders }> {
+export async function sendJson<T = any>(
+  method: string,
+  url: string,
+  payload?: unknown,
+): Promise<{ status: number; json: T | undefined; headers: http.IncomingHttpHeaders }> {
   const body = payload === undefined ? undefined : JSON.stringify(payload);
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -74,7 +78,8 @@ export async function pollUntil<T>(
     const r = await probe();
     if (r.done) return r.value;
     last = r.seen ?? JSON.stringify(r.value);
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${last}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${last}`);
     await sleep(intervalMs);
   }
 }
@@ -89,8 +94,11 @@ export async function webhdfsUpload(
   const q = (op: string, extra: Record<string, string> = {}) =>
     `${webhdfsUrl}${hdfsPath}?${new URLSearchParams({ op, 'user.name': user, ...extra })}`;
   const step1 = await call('PUT', q('CREATE', { overwrite: 'true' }));
-  if (step1.status !== 307) throw new Error(`CREATE ${hdfsPath}: HTTP ${step1.status} ${step1.body.toString('utf8')}`);
-  const step2 = await call('PUT', step1.headers.location ?? '', data, { 'Content-Type': 'application/octet-stream' });
+  if (step1.status !== 307)
+    throw new Error(`CREATE ${hdfsPath}: HTTP ${step1.status} ${step1.body.toString('utf8')}`);
+  const step2 = await call('PUT', step1.headers.location ?? '', data, {
+    'Content-Type': 'application/octet-stream',
+  });
   if (step2.status !== 201) throw new Error(`CREATE ${hdfsPath} on the DataNode: HTTP ${step2.status}`);
   return (await getJson(q('GETFILESTATUS'))).FileStatus;
 }

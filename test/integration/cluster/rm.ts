@@ -23,7 +23,10 @@ function withUser(url: string, user: string | null): string {
   return user === null ? url : `${url}?user.name=${encodeURIComponent(user)}`;
 }
 
-export async function newApplication(cluster: HadoopCluster, user: string | null = cluster.user): Promise<string> {
+export async function newApplication(
+  cluster: HadoopCluster,
+  user: string | null = cluster.user,
+): Promise<string> {
   const res = await sendJson('POST', withUser(`${cluster.rmUrl}/ws/v1/cluster/apps/new-application`, user));
   if (res.status !== 200) throw new Error(`new-application: HTTP ${res.status} ${JSON.stringify(res.json)}`);
   return res.json['application-id'];
@@ -48,23 +51,40 @@ export async function appReport(cluster: HadoopCluster, appId: string): Promise<
   return (await getJson(`${cluster.rmUrl}/ws/v1/cluster/apps/${appId}`)).app;
 }
 
-export function waitForState(cluster: HadoopCluster, appId: string, states: string[], timeoutMs = 120_000): Promise<AppReport> {
+export function waitForState(
+  cluster: HadoopCluster,
+  appId: string,
+  states: string[],
+  timeoutMs = 120_000,
+): Promise<AppReport> {
   return pollUntil(
     `${appId} in ${states.join('/')}`,
     async () => {
       const app = await appReport(cluster, appId);
-      return { done: states.includes(app.state), value: app, seen: `${app.state}/${app.finalStatus}: ${app.diagnostics}` };
+      return {
+        done: states.includes(app.state),
+        value: app,
+        seen: `${app.state}/${app.finalStatus}: ${app.diagnostics}`,
+      };
     },
     timeoutMs,
   );
 }
 
-export function waitForFinalState(cluster: HadoopCluster, appId: string, timeoutMs = 120_000): Promise<AppReport> {
+export function waitForFinalState(
+  cluster: HadoopCluster,
+  appId: string,
+  timeoutMs = 120_000,
+): Promise<AppReport> {
   return waitForState(cluster, appId, [...FINAL_STATES], timeoutMs);
 }
 
 /** Log aggregation runs after the app finishes; bounded wait for SUCCEEDED. */
-export function waitForLogAggregation(cluster: HadoopCluster, appId: string, timeoutMs = 90_000): Promise<AppReport> {
+export function waitForLogAggregation(
+  cluster: HadoopCluster,
+  appId: string,
+  timeoutMs = 90_000,
+): Promise<AppReport> {
   return pollUntil(
     `log aggregation of ${appId}`,
     async () => {
@@ -72,7 +92,11 @@ export function waitForLogAggregation(cluster: HadoopCluster, appId: string, tim
       if (app.logAggregationStatus === 'FAILED' || app.logAggregationStatus === 'TIME_OUT') {
         throw new Error(`log aggregation of ${appId} ended ${app.logAggregationStatus}`);
       }
-      return { done: app.logAggregationStatus === 'SUCCEEDED', value: app, seen: String(app.logAggregationStatus) };
+      return {
+        done: app.logAggregationStatus === 'SUCCEEDED',
+        value: app,
+        seen: String(app.logAggregationStatus),
+      };
     },
     timeoutMs,
   );

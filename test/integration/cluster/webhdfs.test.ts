@@ -42,7 +42,9 @@ async function open(hdfsPath: string, sink: (chunk: Buffer) => void): Promise<vo
   for await (const chunk of res) sink(chunk as Buffer);
 }
 
-async function fileStatus(hdfsPath: string): Promise<{ length: number; blockSize: number; owner: string; type: string }> {
+async function fileStatus(
+  hdfsPath: string,
+): Promise<{ length: number; blockSize: number; owner: string; type: string }> {
   return (await getJson(url(hdfsPath, 'GETFILESTATUS'))).FileStatus;
 }
 
@@ -80,7 +82,13 @@ describe('WebHDFS on the test cluster', () => {
     try {
       const content = randomBytes(200_000);
       writeFileSync(path.join(local, 'blob.bin'), content);
-      const put = await cluster.hadoopCli(['hdfs', 'dfs', '-put', path.join(local, 'blob.bin'), `${testDir}/blob.bin`]);
+      const put = await cluster.hadoopCli([
+        'hdfs',
+        'dfs',
+        '-put',
+        path.join(local, 'blob.bin'),
+        `${testDir}/blob.bin`,
+      ]);
       expect(put.code, put.stderr).toBe(0);
 
       const chunks: Buffer[] = [];
@@ -126,8 +134,14 @@ describe('WebHDFS on the test cluster', () => {
     }
     expect(expected.length).toBeGreaterThan(1);
 
-    const locs = (await getJson(url(file, 'GETFILEBLOCKLOCATIONS', { offset: '0', length: String(size) }))).BlockLocations
-      .BlockLocation as { offset: number; length: number; names: string[]; hosts: string[]; corrupt: boolean }[];
+    const locs = (await getJson(url(file, 'GETFILEBLOCKLOCATIONS', { offset: '0', length: String(size) })))
+      .BlockLocations.BlockLocation as {
+      offset: number;
+      length: number;
+      names: string[];
+      hosts: string[];
+      corrupt: boolean;
+    }[];
     expect(locs.map((b) => ({ offset: b.offset, length: b.length }))).toEqual(expected);
     for (const b of locs) {
       expect(b.corrupt).toBe(false);

@@ -40,7 +40,10 @@ async function yarnLogs(appId: string): Promise<string> {
 
 describe('ResourceManager REST on the test cluster', () => {
   afterAll(async () => {
-    await call('DELETE', `${cluster.webhdfsUrl}${testDir}?op=DELETE&recursive=true&user.name=${cluster.user}`);
+    await call(
+      'DELETE',
+      `${cluster.webhdfsUrl}${testDir}?op=DELETE&recursive=true&user.name=${cluster.user}`,
+    );
   });
 
   it('cluster/info: a started, active RM of the pinned Hadoop version', async () => {
@@ -82,7 +85,9 @@ describe('ResourceManager REST on the test cluster', () => {
     const appId = await newApplication(cluster);
     await submitApplication(cluster, appId, {
       ...baseContext('tspark-it-shell-am'),
-      'am-container-spec': shellCommand('echo hello-from-am; echo node-version:$(node -p process.version); sleep 2'),
+      'am-container-spec': shellCommand(
+        'echo hello-from-am; echo node-version:$(node -p process.version); sleep 2',
+      ),
     });
     const final = await waitForFinalState(cluster, appId);
     expect(final.user).toBe(cluster.user);
@@ -107,7 +112,9 @@ describe('ResourceManager REST on the test cluster', () => {
   });
 
   it('an AM that registers and unregisters over AMRM reaches FINISHED/SUCCEEDED', async () => {
-    const source = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'am', 'RegisteringAm.java'));
+    const source = readFileSync(
+      path.join(path.dirname(fileURLToPath(import.meta.url)), 'am', 'RegisteringAm.java'),
+    );
     const staged = `${testDir}/RegisteringAm.java`;
     const st = await webhdfsUpload(cluster.webhdfsUrl, cluster.user, staged, source);
     const jars = readFileSync(cluster.classpathFile, 'utf8').trim();
@@ -150,15 +157,47 @@ describe('ResourceManager REST on the test cluster', () => {
 
   it('without user.name the caller is the static user dr.who', async () => {
     const appId = await newApplication(cluster, null);
-    await submitApplication(cluster, appId, { ...baseContext('tspark-it-anonymous'), 'am-container-spec': shellCommand('true') }, null);
+    await submitApplication(
+      cluster,
+      appId,
+      { ...baseContext('tspark-it-anonymous'), 'am-container-spec': shellCommand('true') },
+      null,
+    );
     const app = await appReport(cluster, appId);
     expect(app.user).toBe('dr.who');
     await waitForFinalState(cluster, appId);
   });
 
+  it('queues: `batch` accepts apps; an unknown queue is accepted at submit, then FAILED', async () => {
+    const inBatch = await newApplication(cluster);
+    await submitApplication(cluster, inBatch, {
+      ...baseContext('tspark-it-batch'),
+      queue: 'batch',
+      'am-container-spec': shellCommand('true'),
+    });
+    const unknown = await newApplication(cluster);
+    await submitApplication(cluster, unknown, {
+      ...baseContext('tspark-it-unknown-queue'),
+      queue: 'no-such-queue',
+      'am-container-spec': shellCommand('true'),
+    });
+
+    const rejected = await waitForFinalState(cluster, unknown);
+    expect(rejected.state).toBe('FAILED');
+    expect(rejected.diagnostics).toContain(
+      `submitted by user ${cluster.user} to unknown queue: no-such-queue`,
+    );
+    const batch = await waitForFinalState(cluster, inBatch);
+    expect(batch.queue).toBe('root.batch');
+    expect(batch.diagnostics).toMatch(/exitCode: 0/);
+  });
+
   it('yarn application -kill stops a running app; REST reports KILLED', async () => {
     const appId = await newApplication(cluster);
-    await submitApplication(cluster, appId, { ...baseContext('tspark-it-kill'), 'am-container-spec': shellCommand('sleep 300') });
+    await submitApplication(cluster, appId, {
+      ...baseContext('tspark-it-kill'),
+      'am-container-spec': shellCommand('sleep 300'),
+    });
     // A shell AM never registers, so the app stays ACCEPTED while its AM
     // container runs: wait for that container instead of the RUNNING state.
     await pollUntil(
@@ -186,7 +225,10 @@ describe('ResourceManager REST on the test cluster', () => {
     const grabMb = 3 * containerMb;
     const script = `node -e 'const a=[];for(let i=0;i<${grabMb};i++)a.push(Buffer.alloc(${MiB},1));setTimeout(()=>{},120000)'`;
     const appId = await newApplication(cluster);
-    await submitApplication(cluster, appId, { ...baseContext('tspark-it-pmem', containerMb), 'am-container-spec': shellCommand(script) });
+    await submitApplication(cluster, appId, {
+      ...baseContext('tspark-it-pmem', containerMb),
+      'am-container-spec': shellCommand(script),
+    });
     const final = await waitForFinalState(cluster, appId, 90_000);
     expect(final.state).toBe('FAILED');
     expect(final.diagnostics).toMatch(/exitCode: -104/);
