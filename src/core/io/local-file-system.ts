@@ -7,6 +7,7 @@ import type { SparkConf } from '../../conf/spark-conf.js';
 import { parseBytes } from '../../conf/units.js';
 import { FileAlreadyExistsError, FileNotFoundError, InvalidInputError, fromSystemError } from './errors.js';
 import type { BlockLocation, FileStatus, FileSystem } from './file-system.js';
+import { mapLimited } from './map-limited.js';
 import { parsePath } from './paths.js';
 
 /** Hadoop's default `fs.local.block.size`: local files are split as if stored in 32 MiB blocks. */
@@ -15,6 +16,9 @@ export const LOCAL_BLOCK_SIZE = 32 * 1024 * 1024;
 export const LOCAL_READ_BUFFER = 1024 * 1024;
 /** Write buffer before backpressure applies. */
 export const LOCAL_WRITE_BUFFER = 1024 * 1024;
+
+/** stat calls in flight while listing a directory. */
+const LIST_CONCURRENCY = 32;
 
 /** Spark passes `spark.hadoop.*` keys to Hadoop; this one sets the local split block size. */
 const LOCAL_BLOCK_SIZE_KEY = 'spark.hadoop.fs.local.block.size';
@@ -103,17 +107,17 @@ export class LocalFileSystem implements FileSystem {
       throw this.error(e, path, 'list');
     }
     names.sort();
-    const out: FileStatus[] = [];
-    for (const name of names) {
+    const statuses = await mapLimited(names, LIST_CONCURRENCY, async (name) => {
       const child = nodePath.join(dir, name);
       try {
-        out.push(this.toStatus(`file:${child}`, await fsp.stat(child)));
+        return this.toStatus(`file:${child}`, await fsp.stat(child));
       } catch (e) {
         // Deleted between readdir and stat, or a dangling symlink: not part of the listing.
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw this.error(e, child, 'stat');
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw this.error(e, child, 'stat');
       }
-    }
-    return out;
+    });
+    return statuses.filter((s): s is FileStatus => s !== undefined);
   }
 
   async open(path: string, range?: { start: number; end?: number }): Promise<NodeJS.ReadableStream> {

@@ -3,6 +3,7 @@ import { InvalidInputError } from './errors.js';
 import type { BlockLocation, FileStatus, FileSystem } from './file-system.js';
 import { listInputFiles } from './glob.js';
 import { readLineBatches } from './line-reader.js';
+import { mapLimited } from './map-limited.js';
 
 /**
  * Text input as Hadoop's FileInputFormat + LineRecordReader (what Spark's textFile uses).
@@ -75,15 +76,17 @@ function hostsAt(blocks: readonly BlockLocation[], offset: number): string[] {
   return [];
 }
 
+/** Block-location requests in flight while planning (one per input file). */
+const BLOCK_LOOKUP_CONCURRENCY = 16;
+
 /** Lists the input (paths, globs, directories; see listInputFiles) and plans its splits. */
 export async function computeTextSplits(fs: FileSystem, pathOrGlob: string, minPartitions: number): Promise<FileSplit[]> {
   const statuses = await listInputFiles(fs, pathOrGlob);
-  const files: InputFile[] = [];
-  for (const status of statuses) {
+  const files = await mapLimited(statuses, BLOCK_LOOKUP_CONCURRENCY, async (status): Promise<InputFile> => {
     const splittable = codecFor(status.path) === undefined;
     const blocks = status.length === 0 ? [] : await fs.blockLocations(status.path, 0, status.length);
-    files.push({ status, blocks, splittable });
-  }
+    return { status, blocks, splittable };
+  });
   return planSplits(files, minPartitions);
 }
 
