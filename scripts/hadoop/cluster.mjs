@@ -85,7 +85,8 @@ function portInUse(port) {
 }
 
 async function dealWithForeignClusters(layout, env) {
-  const foreign = allTsparkDaemons().filter((d) => d.home !== layout.home);
+  // Only a cluster on the same ports is in the way.
+  const foreign = allTsparkDaemons().filter((d) => d.home !== layout.home && d.portOffset === layout.portOffset);
   if (foreign.length === 0) return;
   const homes = [...new Set(foreign.map((d) => d.home))];
   if (env.CI || env.TSPARK_HADOOP_TAKEOVER) {
@@ -122,6 +123,8 @@ function coordinates(layout, pids, rmNodes) {
     defaultFS: layout.defaultFS,
     webhdfsUrl: layout.webhdfsUrl,
     nameNodeUrl: layout.nnHttpUrl,
+    dataNodeAddress: `${HOST}:${layout.ports.dnData}`,
+    portOffset: layout.portOffset,
     rmUrl: layout.rmUrl,
     user: layout.user,
     superuser: layout.superuser,

@@ -51,6 +51,10 @@ export interface HadoopCluster {
   webhdfsUrl: string;
   /** NameNode web UI / JMX base, `http://127.0.0.1:9870`. */
   nameNodeUrl: string;
+  /** DataNode data-transfer address as block locations name it, `127.0.0.1:9866`. */
+  dataNodeAddress: string;
+  /** TSPARK_HADOOP_PORT_OFFSET the cluster was started with (0: the default ports). */
+  portOffset: number;
   /** ResourceManager web/REST base, `http://127.0.0.1:8088`. */
   rmUrl: string;
   /** The user tests act as (`user.name`); owns /user/<user>. The OS user by default. */

@@ -74,6 +74,7 @@ function daemonJvmArgs(layout, daemon) {
     ...jvmModuleFlags(),
     `-Dtspark.hadoop.home=${layout.home}`,
     `-Dtspark.hadoop.daemon=${daemon.name}`,
+    `-Dtspark.hadoop.port-offset=${layout.portOffset}`,
     ...hadoopSystemProps(layout, `${daemon.name}.log`, 'INFO,RFA'),
   ];
 }
@@ -132,7 +133,7 @@ export function runningPid(layout, name) {
   return Number.isInteger(pid) && pid > 0 && isOurs(pid, layout, name) ? pid : undefined;
 }
 
-/** Every tspark Hadoop daemon on this machine, whatever its state dir. */
+/** Every tspark Hadoop daemon on this machine, whatever its state dir and ports. */
 export function allTsparkDaemons() {
   const found = [];
   for (const entry of readdirSync('/proc')) {
@@ -141,7 +142,15 @@ export function allTsparkDaemons() {
     if (!argv) continue;
     const home = argv.find((a) => a.startsWith('-Dtspark.hadoop.home='));
     const name = argv.find((a) => a.startsWith('-Dtspark.hadoop.daemon='));
-    if (home && name) found.push({ pid: Number(entry), home: home.split('=')[1], name: name.split('=')[1] });
+    const offset = argv.find((a) => a.startsWith('-Dtspark.hadoop.port-offset='));
+    if (home && name) {
+      found.push({
+        pid: Number(entry),
+        home: home.split('=')[1],
+        name: name.split('=')[1],
+        portOffset: offset ? Number(offset.split('=')[1]) : 0,
+      });
+    }
   }
   return found;
 }

@@ -16,8 +16,9 @@ export const POM_PATH = path.join(SCRIPT_DIR, 'pom.xml');
 export const HOST = '127.0.0.1';
 
 // Fixed ports (Hadoop's own defaults where one exists) so that site files,
-// UIs and NodeIds stay the same across restarts.
-export const PORTS = Object.freeze({
+// UIs and NodeIds stay the same across restarts. TSPARK_HADOOP_PORT_OFFSET
+// shifts all of them, so a second cluster (another state dir) can run beside.
+const BASE_PORTS = Object.freeze({
   nnRpc: 9000,
   nnHttp: 9870,
   dnData: 9866,
@@ -31,7 +32,7 @@ export const PORTS = Object.freeze({
 });
 
 // Two NodeManagers; each needs its own RPC, localizer and web port.
-export const NODE_MANAGERS = Object.freeze([
+const BASE_NODE_MANAGERS = Object.freeze([
   Object.freeze({ name: 'nm1', rpc: 45454, localizer: 8040, http: 8042 }),
   Object.freeze({ name: 'nm2', rpc: 45455, localizer: 8140, http: 8142 }),
 ]);
@@ -92,8 +93,16 @@ export function resolveLayout(env = process.env) {
     env.TSPARK_HADOOP_CACHE || path.join(cacheRoot, 'tspark', `hadoop-${version}`),
   );
   const user = env.TSPARK_HADOOP_USER || os.userInfo().username;
-  const nodeManagers = NODE_MANAGERS.map((nm) => ({
-    ...nm,
+  const portOffset = Number(env.TSPARK_HADOOP_PORT_OFFSET || 0);
+  if (!Number.isInteger(portOffset) || portOffset < 0 || portOffset > 10000) {
+    throw new Error(`TSPARK_HADOOP_PORT_OFFSET must be an integer in 0..10000, got ${env.TSPARK_HADOOP_PORT_OFFSET}`);
+  }
+  const ports = Object.fromEntries(Object.entries(BASE_PORTS).map(([k, v]) => [k, v + portOffset]));
+  const nodeManagers = BASE_NODE_MANAGERS.map((nm) => ({
+    name: nm.name,
+    rpc: nm.rpc + portOffset,
+    localizer: nm.localizer + portOffset,
+    http: nm.http + portOffset,
     dir: path.join(home, nm.name),
     confDir: path.join(home, nm.name, 'conf'),
     localDir: path.join(home, nm.name, 'local'),
@@ -115,19 +124,22 @@ export function resolveLayout(env = process.env) {
     pidDir: path.join(home, 'pids'),
     lockDir: path.join(home, '.lock'),
     coordinatesFile: path.join(home, 'cluster.json'),
+    ports,
+    portOffset,
     nodeManagers,
     // The OS user running the daemons is the HDFS superuser; tests act as `user`.
     superuser: os.userInfo().username,
     user,
-    defaultFS: `hdfs://${HOST}:${PORTS.nnRpc}`,
-    webhdfsUrl: `http://${HOST}:${PORTS.nnHttp}/webhdfs/v1`,
-    nnHttpUrl: `http://${HOST}:${PORTS.nnHttp}`,
-    rmUrl: `http://${HOST}:${PORTS.rmHttp}`,
+    defaultFS: `hdfs://${HOST}:${ports.nnRpc}`,
+    webhdfsUrl: `http://${HOST}:${ports.nnHttp}/webhdfs/v1`,
+    nnHttpUrl: `http://${HOST}:${ports.nnHttp}`,
+    rmUrl: `http://${HOST}:${ports.rmHttp}`,
   };
 }
 
 /** The five daemons, in start order. */
 export function daemons(layout) {
+  const PORTS = layout.ports;
   return [
     {
       name: 'namenode',

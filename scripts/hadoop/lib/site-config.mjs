@@ -3,7 +3,7 @@
 // docs/test-cluster.md ("Configuration").
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { HOST, MIN_ALLOCATION_MB, NM_MEMORY_MB, NM_VCORES, PORTS } from './layout.mjs';
+import { HOST, MIN_ALLOCATION_MB, NM_MEMORY_MB, NM_VCORES } from './layout.mjs';
 
 // 64 MiB blocks: a 300 MB test file spans five blocks without needing gigabytes.
 export const BLOCK_SIZE = 64 * 1024 * 1024;
@@ -32,6 +32,7 @@ export function coreSite(layout) {
 }
 
 export function hdfsSite(layout) {
+  const PORTS = layout.ports;
   return {
     'dfs.replication': '1',
     'dfs.blocksize': String(BLOCK_SIZE),
@@ -56,6 +57,7 @@ export function hdfsSite(layout) {
 
 /** yarn-site for the RM and clients; `nm` adds one NodeManager's own addresses and dirs. */
 export function yarnSite(layout, nm) {
+  const PORTS = layout.ports;
   const props = {
     'yarn.resourcemanager.hostname': HOST,
     'yarn.resourcemanager.address': `${HOST}:${PORTS.rmRpc}`,

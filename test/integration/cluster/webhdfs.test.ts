@@ -145,7 +145,7 @@ describe('WebHDFS on the test cluster', () => {
     expect(locs.map((b) => ({ offset: b.offset, length: b.length }))).toEqual(expected);
     for (const b of locs) {
       expect(b.corrupt).toBe(false);
-      expect(b.names).toEqual(['127.0.0.1:9866']);
+      expect(b.names).toEqual([cluster.dataNodeAddress]);
     }
 
     // Hadoop's own view of the same file.
