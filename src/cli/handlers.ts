@@ -61,8 +61,6 @@ export const HANDLERS = {
   list: { module: '../yarn/list.js', exportName: 'listYarnApplications', what: "'tspark list'" },
   /** tspark logs. */
   logs: { module: '../logs/logs-command.js', exportName: 'logsCommand', what: "'tspark logs'" },
-  /** tspark run-example. */
-  runExample: { module: '../deploy/run-example.js', exportName: 'runExample', what: "'tspark run-example'" },
 } as const satisfies Record<string, HandlerRef>;
 
 export type HandlerName = keyof typeof HANDLERS;

@@ -19,6 +19,8 @@ export interface CliIo {
   /** The package's version and conf/ directory. */
   packageVersion: string;
   packageConfDir?: string;
+  /** `<package>/examples`, for `tspark run-example`. */
+  examplesDir?: string;
   createLogger(name: string): Logger;
   /**
    * Runs this same command again in a process whose V8 heap is `heapMiB`

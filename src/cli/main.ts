@@ -12,6 +12,7 @@ import {
   type HandlerRef,
 } from './handlers.js';
 import { driverHeapToApply } from './driver-heap.js';
+import { listExamples, resolveExample } from './examples.js';
 import type { CliIo } from './io.js';
 import { addSubmitOptions, readSubmitArguments } from './submit-options.js';
 
@@ -184,6 +185,28 @@ function genericCommand(
     });
 }
 
+/**
+ * `tspark run-example [submit options] <Name> [args]`: tspark-submit with the
+ * entry taken from the package's examples/ (SparkPi -> examples/spark-pi.ts).
+ */
+function runExampleCommand(deps: CliDeps, done: Done): Command {
+  const cmd = configure(new Command('run-example'), deps.io).description(
+    'run one of the bundled examples (e.g. WordCount, SparkPi) with tspark-submit flags',
+  );
+  return addSubmitOptions(cmd).action(async (_e: unknown, _a: unknown, _o: unknown, self: Command) => {
+    const args = readSubmitArguments(self);
+    if (args.entry === undefined) {
+      const names = deps.io.examplesDir ? listExamples(deps.io.examplesDir) : [];
+      throw new UsageError(
+        'NO_EXAMPLE',
+        `no example named: run tspark run-example <Name> [args]${names.length ? `, Name one of ${names.join(', ')}` : ''}`,
+      );
+    }
+    args.entry = resolveExample(deps.io.examplesDir, args.entry);
+    done(await submit(args, deps, 'tspark run-example'));
+  });
+}
+
 /** `tspark <submit|status|kill|list|logs|run-example> ...`. */
 export async function runTspark(argv: string[], deps: CliDeps): Promise<number> {
   let exitCode: number = ExitCode.OK;
@@ -205,9 +228,7 @@ export async function runTspark(argv: string[], deps: CliDeps): Promise<number> 
   program.addCommand(
     genericCommand('logs', 'print the aggregated logs of an application', HANDLERS.logs, deps, done),
   );
-  program.addCommand(
-    genericCommand('run-example', 'run one of the bundled examples', HANDLERS.runExample, deps, done),
-  );
+  program.addCommand(runExampleCommand(deps, done));
   try {
     if (argv.length === 0) {
       program.outputHelp();

@@ -25,7 +25,7 @@ export function processIo(): CliIo {
     osUser,
     nodeVersion: process.version,
     packageVersion: pkg?.version ?? '0.0.0',
-    ...(pkg ? { packageConfDir: join(pkg.root, 'conf') } : {}),
+    ...(pkg ? { packageConfDir: join(pkg.root, 'conf'), examplesDir: join(pkg.root, 'examples') } : {}),
     createLogger: (name) => createRootLogger({ name, level: env.TSPARK_LOG_LEVEL ?? 'info' }),
     relaunchWithHeap: (heapMiB) =>
       relaunchNode({

@@ -329,7 +329,7 @@ describe('tspark subcommands', () => {
     expect(viaSubmit.calls.map((c) => c.ref)).toEqual([HANDLERS.yarnStatus]);
   });
 
-  it('tspark list/logs/run-example hand their arguments to the table handler', async () => {
+  it('tspark list/logs hand their arguments to the table handler', async () => {
     const r = await tspark(['logs', 'application_1_0005', '--containerId', 'c1']);
     expect(r.code).toBe(0);
     expect(r.calls.map((c) => c.ref)).toEqual([HANDLERS.logs]);
@@ -374,5 +374,39 @@ describe('the real process environment', () => {
     expect(io.cores).toBe(availableParallelism());
     expect(io.packageVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(io.packageConfDir).toMatch(/conf$/);
+  });
+});
+
+describe('tspark run-example', () => {
+  const examples = mkdtempSync(join(tmpdir(), 'tspark-examples-'));
+  writeFileSync(join(examples, 'spark-pi.ts'), 'export default async function main() {}\n');
+  writeFileSync(join(examples, 'word-count.ts'), 'export default async function main() {}\n');
+  writeFileSync(join(examples, 'types.d.ts'), 'export {};\n');
+
+  async function example(argv: string[]): Promise<Run> {
+    const io = { ...fakeIo(), examplesDir: examples };
+    const calls: Run['calls'] = [];
+    const code = await runTspark(argv, { io, loadHandler: recordingLoader(calls) });
+    return { code, stdout: io.out.join(''), stderr: io.err.join(''), calls };
+  }
+
+  it('runs an example by its Spark class name or file name, with submit flags and args', async () => {
+    const r = await example(['run-example', '--master', 'local[2]', 'SparkPi', '10']);
+    expect(r.code).toBe(0);
+    expect(planOf(r).entry).toBe(join(examples, 'spark-pi.ts'));
+    expect(planOf(r).appArgs).toEqual(['10']);
+    expect(planOf(r).local?.threads).toBe(2);
+    const byFile = await example(['run-example', 'word-count', 'in.txt']);
+    expect(planOf(byFile).entry).toBe(join(examples, 'word-count.ts'));
+    expect(planOf(byFile).conf.get('spark.app.name')).toBe('word-count');
+  });
+
+  it('lists the examples when the name is unknown or missing', async () => {
+    const r = await example(['run-example', 'NoSuch']);
+    expect(r.code).toBe(ExitCode.ENTRY_NOT_FOUND);
+    expect(r.stderr).toBe("Error: example 'NoSuch' not found: use one of spark-pi, word-count\n");
+    const none = await example(['run-example']);
+    expect(none.code).toBe(ExitCode.USAGE);
+    expect(none.stderr).toMatch(/Name one of spark-pi, word-count/);
   });
 });
