@@ -79,6 +79,7 @@ export class SparkContext implements RddContext {
   private readonly accumulators = new Map<number, Accumulator<unknown, unknown>>();
   private readonly cacheLocs = new Map<number, Map<number, Set<string>>>();
   private readonly backendFactory: SparkContextOptions['backendFactory'];
+  private readonly metricTotals = { tasks: 0, spillCount: 0, spillBytes: 0, shuffleRecordsWritten: 0, shuffleBytesWritten: 0, shuffleRecordsRead: 0 };
 
   constructor(options: SparkContextOptions = {}) {
     const conf = options.conf instanceof SparkConf ? options.conf.clone() : new SparkConf(options.conf ?? {});
@@ -118,6 +119,15 @@ export class SparkContext implements RddContext {
         },
         cacheLocations: (rddId, partition) => [...(this.cacheLocs.get(rddId)?.get(partition) ?? [])],
         moduleUrls: () => this.exports.moduleUrls(),
+        taskMetrics: (_stageId, m) => {
+          const t = this.metricTotals;
+          t.tasks++;
+          t.spillCount += m.spillCount ?? 0;
+          t.spillBytes += m.spillBytes ?? 0;
+          t.shuffleRecordsWritten += m.recordsWritten ?? 0;
+          t.shuffleBytesWritten += m.bytesWritten ?? 0;
+          t.shuffleRecordsRead += m.recordsRead ?? 0;
+        },
         now: this.clock,
       },
       root.child({ component: 'DAGScheduler' }),
@@ -279,6 +289,11 @@ export class SparkContext implements RddContext {
 
   get isStopped(): boolean {
     return this.stopped;
+  }
+
+  /** Totals over the successful tasks of this context: tasks run, shuffle records and spills. */
+  taskMetrics(): Readonly<SparkContext['metricTotals']> {
+    return { ...this.metricTotals };
   }
 
   /** Internal structure sizes, for tests asserting that nothing leaks between jobs. */

@@ -35,12 +35,20 @@ export async function writeShuffle(
 export async function* readShuffle(read: ShuffleReadSource, reduceId: number, run: TaskRun): AsyncGenerator<unknown[]> {
   const aggregator = read.aggregator ? await buildAggregator(read.aggregator, run.state) : undefined;
   const blocks = read.mapOutputs.map((out) => readLocalShuffleBlock(out, reduceId));
-  yield* readShuffleInput(blocks, {
-    ...(aggregator ? { aggregator } : {}),
-    mapSideCombined: read.mapSideCombined,
-    // map tasks of a sorted shuffle wrote sorted blocks: the reducer only merges
-    ...(read.sortKeys ? { sortKeys: read.sortKeys, inputsSorted: true } : {}),
-    dir: shuffleDir(run),
-    memory: new MemoryBudget(run.state.options.taskMemoryBytes),
-  });
+  const metrics = { recordsRead: 0, spillCount: 0, spillBytes: 0 };
+  try {
+    yield* readShuffleInput(blocks, {
+      ...(aggregator ? { aggregator } : {}),
+      mapSideCombined: read.mapSideCombined,
+      // map tasks of a sorted shuffle wrote sorted blocks: the reducer only merges
+      ...(read.sortKeys ? { sortKeys: read.sortKeys, inputsSorted: true } : {}),
+      dir: shuffleDir(run),
+      memory: new MemoryBudget(run.state.options.taskMemoryBytes),
+      metrics,
+    });
+  } finally {
+    run.read.recordsRead += metrics.recordsRead;
+    run.read.spillCount += metrics.spillCount;
+    run.read.spillBytes += metrics.spillBytes;
+  }
 }

@@ -10,9 +10,13 @@ export interface RemoteError {
 
 export interface TaskMetrics {
   runMs: number;
+  /** Shuffle write (map tasks). */
   recordsWritten?: number;
   bytesWritten?: number;
+  /** Spills of shuffle write and read together. */
   spillCount?: number;
+  spillBytes?: number;
+  recordsRead?: number;
 }
 
 export type TaskResult =

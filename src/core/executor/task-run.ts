@@ -7,4 +7,6 @@ export interface TaskRun {
   readonly state: ExecutorState;
   /** Blocks this task cached, reported to the driver for locality. */
   readonly cachedBlocks: { rddId: number; partition: number }[];
+  /** Shuffle reads of this task, summed over its shuffle inputs. */
+  readonly read: { recordsRead: number; spillCount: number; spillBytes: number };
 }

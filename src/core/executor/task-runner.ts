@@ -16,7 +16,7 @@ import { TaskAccumulatorUpdates } from './accumulator-updates.js';
  */
 export async function runTask(task: TaskSpec, binary: StageBinary, state: ExecutorState, now: () => number = Date.now): Promise<TaskResult> {
   const started = now();
-  const run: TaskRun = { task, state, cachedBlocks: [] };
+  const run: TaskRun = { task, state, cachedBlocks: [], read: { recordsRead: 0, spillCount: 0, spillBytes: 0 } };
   state.currentUpdates = new TaskAccumulatorUpdates();
   try {
     const records = compute(binary.rdd, task.partition, run);
@@ -28,7 +28,14 @@ export async function runTask(task: TaskSpec, binary: StageBinary, state: Execut
         mapOutput: { dataPath: out.dataPath, indexPath: out.indexPath, partitionLengths: out.partitionLengths },
         accumUpdates: state.currentUpdates.drain(),
         cachedBlocks: run.cachedBlocks,
-        metrics: { runMs: now() - started, recordsWritten: out.metrics.recordsWritten, bytesWritten: out.metrics.bytesWritten, spillCount: out.metrics.spillCount },
+        metrics: {
+          runMs: now() - started,
+          recordsWritten: out.metrics.recordsWritten,
+          bytesWritten: out.metrics.bytesWritten,
+          spillCount: out.metrics.spillCount + run.read.spillCount,
+          spillBytes: out.metrics.spillBytes + run.read.spillBytes,
+          recordsRead: run.read.recordsRead,
+        },
       };
     }
     if (!binary.result) throw new Error('stage binary has neither a result operation nor a shuffle write');
@@ -39,7 +46,7 @@ export async function runTask(task: TaskSpec, binary: StageBinary, state: Execut
       value,
       accumUpdates: state.currentUpdates.drain(),
       cachedBlocks: run.cachedBlocks,
-      metrics: { runMs: now() - started },
+      metrics: { runMs: now() - started, spillCount: run.read.spillCount, spillBytes: run.read.spillBytes, recordsRead: run.read.recordsRead },
     };
   } catch (e) {
     state.currentUpdates.drain();

@@ -1,7 +1,7 @@
 import type { Logger } from '../../log.js';
 import type { ShippedFunction, FunctionSpec } from '../closure/shipped-function.js';
 import type { AccumulatorKind } from '../executor/accumulator-updates.js';
-import type { RemoteError, TaskResult } from '../executor/task-result.js';
+import type { RemoteError, TaskMetrics, TaskResult } from '../executor/task-result.js';
 import type { ShuffleDependency } from '../rdd/dependency.js';
 import type { RDD } from '../rdd/rdd.js';
 import type { ResultOp, StageBinary } from '../rdd/spec.js';
@@ -56,6 +56,8 @@ export interface DAGSchedulerHooks {
   /** Executors holding a cached block of this RDD partition. */
   cacheLocations(rddId: number, partition: number): readonly string[];
   moduleUrls(): string[];
+  /** Metrics of each successful task. */
+  taskMetrics?(stageId: number, metrics: TaskMetrics): void;
   now(): number;
 }
 
@@ -214,6 +216,7 @@ export class DAGScheduler implements TaskSchedulerListener {
     const stage = this.stageIdToStage.get(e.stageId);
     this.listener.onTaskEnd?.(e.stageId, true);
     if (!stage) return; // its job already ended
+    this.hooks.taskMetrics?.(e.stageId, e.result.metrics);
     if (e.result.cachedBlocks.length > 0) this.hooks.blocksCached(e.executorId, e.result.cachedBlocks);
     if (stage instanceof ResultStage) {
       const job = this.jobIdToActiveJob.get(stage.firstJobId);
