@@ -98,6 +98,13 @@ export class FileOutputCommitter {
     try {
       if (await this.fs.exists(attemptPath)) {
         await this.fs.rename(attemptPath, committed);
+        // On HDFS, a rename that raced past the destination check moves the source
+        // *into* the existing directory instead of failing. Detect that and lose.
+        const nested = joinPath(committed, baseName(attemptPath));
+        if (await this.fs.exists(nested)) {
+          await this.fs.delete(nested, true);
+          throw new FileAlreadyExistsError(committed);
+        }
       } else {
         // The attempt wrote nothing (Hadoop logs "No Output found"). Still claim the
         // partition, with an exclusively created empty file that commitJob skips, so a

@@ -155,3 +155,26 @@ describe('FileOutputCommitter (v1)', () => {
     expect(await tree(out)).toEqual(['_SUCCESS']);
   });
 });
+
+describe('FileOutputCommitter on a file system whose rename moves into an existing directory', () => {
+  it('still lets only the first commit win (the HDFS race)', async () => {
+    // HDFS semantics after a lost race: rename(src, existingDir) moves src inside it.
+    const hdfsLike = Object.create(fs) as LocalFileSystem;
+    hdfsLike.rename = async (src: string, dst: string) => {
+      if (await fs.exists(dst)) return fs.rename(src, join(dst, src.slice(src.lastIndexOf('/') + 1)));
+      return fs.rename(src, dst);
+    };
+    const out = join(dir, 'out');
+    const c = new FileOutputCommitter(hdfsLike, out, 'job1');
+    await c.setupJob();
+    await writeAttempt(c, 0, 0, ['first']);
+    await writeAttempt(c, 0, 1, ['second']);
+    await c.commitTask(0, 0);
+    await expect(new FileOutputCommitter(hdfsLike, out, 'job1').commitTask(0, 1)).rejects.toMatchObject({
+      code: 'TASK_COMMIT_DENIED',
+    });
+    await c.commitJob();
+    expect(await tree(out)).toEqual(['_SUCCESS', 'part-00000']);
+    expect(await readFile(join(out, 'part-00000'), 'utf8')).toBe('first\n');
+  });
+});
