@@ -236,6 +236,36 @@ describe('two-step writes and redirected reads', () => {
   });
 });
 
+describe('timeouts', () => {
+  it('a DataNode that takes the bytes but never answers fails after requestTimeoutMs (no retry for a one-shot stream)', async () => {
+    const dn = await server(() => new Promise<Reply>(() => undefined));
+    const nn = await server(byOp({ CREATE: 'create-step1-namenode' }, dn.url));
+    const started = Date.now();
+    const err = (await client([nn.url], manualClock(), { requestTimeoutMs: 150 })
+      .create('/x', Readable.from([Buffer.from('data')]), { overwrite: true })
+      .catch((e: unknown) => e)) as HadoopUnreachableError;
+    expect(err).toBeInstanceOf(HadoopUnreachableError);
+    expect(err.message).toContain('the DataNode at');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(dn.requests).toHaveLength(1);
+    expect(dn.requests[0]!.body.toString()).toBe('data');
+  });
+
+  it('a NameNode that never answers fails the metadata call after requestTimeoutMs, then is retried', async () => {
+    let n = 0;
+    const nn = await server(() => (++n === 1 ? new Promise<Reply>(() => undefined) : replay(loadFixture('webhdfs', 'getfilestatus-file'))));
+    const status = await client([nn.url], manualClock(), { requestTimeoutMs: 100 }).getFileStatus('/x');
+    expect(status.type).toBe('FILE');
+    expect(nn.requests).toHaveLength(2);
+  });
+
+  it('without a user, no user.name is sent (the server then acts as its static user)', async () => {
+    const nn = await server(byOp({ GETFILESTATUS: 'getfilestatus-file' }));
+    await new WebHdfsClient({ namenodes: [nn.url] }).getFileStatus('/x');
+    expect(nn.requests[0]!.query['user.name']).toBeUndefined();
+  });
+});
+
 describe('RemoteException bodies become typed errors (recorded from the cluster)', () => {
   async function failWith(name: string, call: (c: WebHdfsClient) => Promise<unknown>, user = 'root') {
     const nn = await server(() => replay(loadFixture('webhdfs', name)));

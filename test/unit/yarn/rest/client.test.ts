@@ -177,6 +177,17 @@ describe('applications', () => {
   });
 });
 
+describe('kill that stays in progress', () => {
+  it('stops repeating after killMaxPolls and returns the last state seen', async () => {
+    const rm = await server(() => ({ status: 202, headers: { 'content-type': 'application/json' }, body: '{"state":"RUNNING"}' }));
+    const clock = manualClock();
+    const c = new ResourceManagerClient({ resourceManagers: [rm.url], retry: POLICY, retryEnv: clock, killPollIntervalMs: 5, killMaxPolls: 3 });
+    expect(await c.killApplication('application_1_0001')).toBe('RUNNING');
+    expect(rm.requests).toHaveLength(4);
+    expect(clock.sleeps).toEqual([5, 5, 5]);
+  });
+});
+
 describe('RM errors carry the RM message, typed', () => {
   it('unknown application -> RemoteNotFoundError (exit NOT_FOUND), not retried', async () => {
     const rm = await server(() => replay(fx('error-app-not-found')));
