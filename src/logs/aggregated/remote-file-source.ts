@@ -31,7 +31,10 @@ export class RemoteFileSource implements RandomAccessSource {
   }
 
   stream(offset: number, length: number): AsyncIterable<Buffer> {
-    return this.fs.read(this.path, offset, Math.max(0, Math.min(length, this.size - offset)));
+    const end = Math.min(this.size, offset + length);
+    // Meta blocks sit in the cached tail: no request for them.
+    if (this.tail && offset >= this.tail.offset) return once(this.tail.bytes.subarray(offset - this.tail.offset, end - this.tail.offset));
+    return this.fs.read(this.path, offset, Math.max(0, end - offset));
   }
 
   private async loadTail(): Promise<{ offset: number; bytes: Buffer }> {
@@ -41,6 +44,10 @@ export class RemoteFileSource implements RandomAccessSource {
     }
     return this.tail;
   }
+}
+
+async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
+  if (bytes.length > 0) yield bytes;
 }
 
 async function collect(pieces: AsyncIterable<Buffer>, expected: number): Promise<Buffer> {

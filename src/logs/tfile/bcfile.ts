@@ -118,9 +118,9 @@ export async function readBCFileLayout(source: RandomAccessSource, path: string)
   if (source.size < BCFILE_MAGIC.length + TAIL_BYTES) {
     throw new LogFileFormatError(`${path} is ${source.size} bytes, too short to be a TFile aggregated log (is it still being written?)`);
   }
-  const head = await source.read(0, BCFILE_MAGIC.length);
+  // Like Hadoop's reader, only the trailing magic is checked: the head would cost a request.
   const tail = await source.read(source.size - TAIL_BYTES, TAIL_BYTES);
-  if (!head.equals(BCFILE_MAGIC) || !tail.subarray(12).equals(BCFILE_MAGIC)) {
+  if (!tail.subarray(12).equals(BCFILE_MAGIC)) {
     throw new LogFileFormatError(
       `${path} is not a TFile (BCFile magic missing); if the cluster aggregates with the indexed format, see docs/logs.md`,
     );

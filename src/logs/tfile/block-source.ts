@@ -38,7 +38,7 @@ export function checkCompression(name: string, where: string): CompressionName {
 }
 
 /** Skips shorter than this are served by reading: restarting a remote range read costs more. */
-const RESTART_SKIP_THRESHOLD = 1024 * 1024;
+const RESTART_SKIP_THRESHOLD = 256 * 1024;
 
 export function openBlock(
   source: RandomAccessSource,

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { runLogsCommand } from '../../../src/logs/logs-command.js';
+import { fixtureBytes } from './fixtures.js';
+import { Collector, fakeDeps } from './fake-cluster.js';
+
+async function run(dir: string, args: string[], opts: Parameters<typeof fakeDeps>[1] = {}) {
+  const { deps, meta, sleeps } = fakeDeps(dir, opts);
+  const stdout = new Collector();
+  const stderr = new Collector();
+  const code = await runLogsCommand(args, { stdout, stderr }, deps);
+  return { code, stdout, stderr, meta, sleeps };
+}
+
+describe.each(['cluster-small', 'cluster-multichunk'])('tspark logs vs yarn logs on %s', (dir) => {
+  const { meta } = fakeDeps(dir);
+  it.each(meta.outputs.map((o) => [o.name, o] as const))('%s: same bytes as yarn logs', async (_name, output) => {
+    const { code, stdout, stderr } = await run(dir, output.args);
+    expect(stderr.text).toBe('');
+    expect(code).toBe(0);
+    const expected = fixtureBytes(dir, output.file);
+    expect(stdout.bytes.length).toBe(expected.length);
+    expect(stdout.bytes.equals(expected)).toBe(true);
+  });
+});
+
+describe('tspark logs on a finished application', () => {
+  it('takes the application id as the first argument and double-dash options', async () => {
+    const { meta } = fakeDeps('cluster-small');
+    const expected = fixtureBytes('cluster-small', meta.outputs.find((o) => o.name === 'log_files-stderr')!.file);
+    const { code, stdout } = await run('cluster-small', [meta.app.id, '--log_files', 'stderr']);
+    expect(code).toBe(0);
+    expect(stdout.bytes.equals(expected)).toBe(true);
+  });
+
+  it('waits, with a message, until log aggregation has finished', async () => {
+    const { meta } = fakeDeps('cluster-small');
+    const { code, stderr, sleeps } = await run('cluster-small', [meta.app.id, '-list_nodes'], {
+      logAggregationStatus: ['NOT_START', 'RUNNING', 'RUNNING', 'SUCCEEDED'],
+    });
+    expect(code).toBe(0);
+    expect(stderr.text).toMatch(/^Waiting for log aggregation of application_\S+ to finish \(status NOT_START/);
+    expect(sleeps).toEqual([1000, 1000, 1000]);
+  });
+
+  it('stops waiting after the bound and says so', async () => {
+    const { meta } = fakeDeps('cluster-small');
+    const { deps } = fakeDeps('cluster-small', { logAggregationStatus: ['RUNNING'] });
+    deps.aggregationWaitMs = 5000;
+    const stdout = new Collector();
+    const stderr = new Collector();
+    const code = await runLogsCommand([meta.app.id, '-list_nodes'], { stdout, stderr }, deps);
+    expect(code).toBe(0);
+    expect(stderr.text).toContain('is still RUNNING after 5 s; showing what has been aggregated so far');
+  });
+
+  it('says the logs are gone, and which setting keeps them, when aggregation was disabled', async () => {
+    const { meta } = fakeDeps('cluster-small');
+    const { code, stderr, stdout } = await run('cluster-small', [meta.app.id], { logAggregationStatus: ['DISABLED'] });
+    expect(code).toBe(8);
+    expect(stdout.text).toBe('');
+    expect(stderr.text).toMatch(/^Error: application \S+ has finished and log aggregation is disabled.*yarn\.log-aggregation-enable=true/);
+  });
+
+  it('finds the logs of an application the ResourceManager forgot, guessing the owner', async () => {
+    const { meta } = fakeDeps('cluster-small');
+    const expected = fixtureBytes('cluster-small', meta.outputs.find((o) => o.name === 'all')!.file);
+    const { code, stdout, stderr } = await run('cluster-small', [meta.app.id], { appKnown: false });
+    expect(code).toBe(0);
+    expect(stderr.text).toContain('is unknown to the ResourceManager');
+    expect(stdout.bytes.equals(expected)).toBe(true);
+  });
+
+  it('rejects an unknown application with a not-found error', async () => {
+    const { code, stderr } = await run('cluster-small', ['application_1700000000000_0099']);
+    expect(code).toBe(8);
+    expect(stderr.text.split('\n')[1]).toMatch(/^Error: application application_1700000000000_0099 is unknown to the ResourceManager and has no aggregated logs/);
+  });
+
+  it('rejects a malformed application id before any call', async () => {
+    const { code, stderr } = await run('cluster-small', ['application_12x']);
+    expect(code).toBe(2);
+    expect(stderr.text).toMatch(/^Error: 'application_12x' is not a valid application id; expected application_<clusterTimestamp>_<sequence>/);
+  });
+
+  it('names the user and the path when HDFS denies access', async () => {
+    const { deps, meta } = fakeDeps('cluster-small');
+    deps.fs.list = async (path) => {
+      throw Object.assign(new Error(`Permission denied: user=mallory, access=READ_EXECUTE, inode="${path}"`), { code: 'HADOOP_PERMISSION_DENIED' });
+    };
+    deps.user = 'mallory';
+    const stdout = new Collector();
+    const stderr = new Collector();
+    const code = await runLogsCommand([meta.app.id], { stdout, stderr }, deps);
+    expect(code).toBe(9);
+    expect(stderr.text).toContain(`HDFS denied user 'mallory' access to the aggregated logs at /tmp/logs/root/bucket-logs-tfile/`);
+  });
+
+  it('explains what to configure when the cluster writes the indexed format', async () => {
+    const { meta } = fakeDeps('cluster-small');
+    const { code, stderr } = await run('cluster-small', [meta.app.id], {
+      conf: {
+        'yarn.log-aggregation.file-formats': 'IndexedFormat',
+        'yarn.log-aggregation.file-controller.IndexedFormat.class':
+          'org.apache.hadoop.yarn.logaggregation.filecontroller.ifile.LogAggregationIndexedFileController',
+        'yarn.log-aggregation.IndexedFormat.remote-app-log-dir-suffix': 'logs-tfile',
+      },
+    });
+    expect(code).toBe(3);
+    expect(stderr.text).toMatch(/yarn\.log-aggregation\.file-formats=IndexedFormat.*yarn\.log\.server\.web-service\.url/);
+  });
+
+  it('reports a file selection that matches nothing', async () => {
+    const { meta } = fakeDeps('cluster-small');
+    const { code, stderr, stdout } = await run('cluster-small', [meta.app.id, '-log_files', 'nosuch']);
+    expect(code).toBe(8);
+    expect(stdout.text).toBe('');
+    expect(stderr.text).toContain('no log file matching [nosuch]');
+  });
+
+  it('reads a 3 MB file in bounded pieces, without buffering the file', async () => {
+    const reads: { path: string; offset: number; length: number; served: number }[] = [];
+    const { meta } = fakeDeps('cluster-multichunk');
+    const { code } = await run('cluster-multichunk', [meta.app.id, '-size', '-200'], { reads, pieceBytes: 4096 });
+    expect(code).toBe(0);
+    // The tail (64 KiB, all indexes) once, then the data block as streamed ranges: -size -200
+    // skips each 1 MiB value chunk by restarting the range after it instead of transferring it.
+    expect(reads[0]!.length).toBe(64 * 1024);
+    expect(reads.length).toBeLessThanOrEqual(2 + 4);
+    const served = reads.reduce((a, r) => a + r.served, 0);
+    expect(served).toBeLessThan(64 * 1024 + 4 * 256 * 1024);
+    // The bytes printed at the end come from the cached tail.
+    expect(reads.slice(1).every((r) => r.offset + r.served <= 3_170_376 - 200)).toBe(true);
+  });
+});
