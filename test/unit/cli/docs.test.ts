@@ -7,7 +7,7 @@ const doc = (name: string): string => readFileSync(new URL(`../../../docs/${name
 
 describe('docs agree with the code', () => {
   it('docs/exit-codes.md lists exactly the ExitCode constants (add a row when you add a code)', () => {
-    const rows = [...doc('exit-codes.md').matchAll(/^\| (\d+) \| `([A-Z_]+)` \|/gm)].map((m) => [
+    const rows = [...doc('exit-codes.md').matchAll(/^\|\s*(\d+)\s*\|\s*`([A-Z_]+)`\s*\|/gm)].map((m) => [
       m[2],
       Number(m[1]),
     ]);
