@@ -199,14 +199,16 @@ describe('Hadoop IPC against the real ResourceManager and NodeManagers', () => {
     let responseId = 0;
     const nmTokens = new Map<string, HadoopToken>();
     const completed: ContainerStatus[] = [];
-    const allocate = async (ask: number): Promise<AllocateResponse> => {
-      const response = await am.allocate({
-        responseId,
-        progress: 0.1,
-        ask: [
-          { priority: 1, resourceName: '*', capability: { memoryMb: 256, vcores: 1 }, numContainers: ask },
-        ],
-      });
+    // Asks are totals that replace the RM's row: send the row once, as AMRMClient does
+    // (re-sending 1 while an allocation is on its way yields a surplus container).
+    let ask = [
+      { priority: 1, resourceName: '*', capability: { memoryMb: 256, vcores: 1 }, numContainers: 1 },
+    ];
+    const allocated: Container[] = [];
+    const allocate = async (): Promise<AllocateResponse> => {
+      const response = await am.allocate({ responseId, progress: 0.1, ask });
+      ask = [];
+      allocated.push(...response.allocatedContainers);
       responseId = response.responseId;
       for (const t of response.nmTokens) nmTokens.set(formatNodeId(t.nodeId), t.token);
       if (response.amRmToken) token = response.amRmToken;
@@ -214,13 +216,10 @@ describe('Hadoop IPC against the real ResourceManager and NodeManagers', () => {
       return response;
     };
 
-    let wanted = 1;
-    const container: Container = await waitFor('a container allocation', async () => {
-      const response = await allocate(wanted);
-      const got = response.allocatedContainers[0];
-      if (got) wanted = 0;
-      return got;
-    });
+    const container: Container = await waitFor(
+      'a container allocation',
+      async () => (await allocate()).allocatedContainers[0],
+    );
     expect(container.resource?.memoryMb).toBeGreaterThanOrEqual(256);
     const node = formatNodeId(container.nodeId);
     expect(cluster.nodeManagers.map((n) => n.nodeId)).toContain(node);
@@ -258,10 +257,11 @@ describe('Hadoop IPC against the real ResourceManager and NodeManagers', () => {
     ]);
 
     const done = await waitFor('the container to complete', async () => {
-      await allocate(0);
+      await allocate();
       return completed.find((s) => formatContainerId(s.containerId) === formatContainerId(container.id));
     });
     expect(done).toMatchObject({ state: 'COMPLETE', exitStatus: 0 });
+    expect(allocated.map((c) => formatContainerId(c.id))).toEqual([formatContainerId(container.id)]);
     const stdout = cluster.nodeManagers
       .map((n) => path.join(n.logDir, appId!, formatContainerId(container.id), 'stdout'))
       .filter((f) => existsSync(f));
