@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder } from '../../../../src/hadoop/ipc/codec/frame-decoder.js';
-import { decodeResponseFrame, type DecodedResponseFrame } from '../../../../src/hadoop/ipc/codec/response-frame.js';
+import {
+  decodeResponseFrame,
+  type DecodedResponseFrame,
+} from '../../../../src/hadoop/ipc/codec/response-frame.js';
 import { decodeSaslMessage } from '../../../../src/hadoop/ipc/codec/sasl-message.js';
 import { decodeMessage, YarnTypes } from '../../../../src/hadoop/ipc/proto/messages.js';
 import {
@@ -43,9 +46,19 @@ function expectSaslHandshake(stream: DecodedResponseFrame[]): void {
   expect(offer.state).toBe('NEGOTIATE');
   expect(offer.auths).toHaveLength(1);
   const auth = offer.auths![0]!;
-  expect([auth.method, auth.mechanism, auth.protocol, auth.serverId]).toEqual(['TOKEN', 'DIGEST-MD5', '', 'default']);
+  expect([auth.method, auth.mechanism, auth.protocol, auth.serverId]).toEqual([
+    'TOKEN',
+    'DIGEST-MD5',
+    '',
+    'default',
+  ]);
   const challenge = parseDigestChallenge(auth.challenge!);
-  expect(challenge).toMatchObject({ realm: 'default', qop: ['auth'], algorithm: 'md5-sess', charset: 'utf-8' });
+  expect(challenge).toMatchObject({
+    realm: 'default',
+    qop: ['auth'],
+    algorithm: 'md5-sess',
+    charset: 'utf-8',
+  });
   const done = decodeSaslMessage(success!.payload!);
   expect(done.state).toBe('SUCCESS');
   expect(Buffer.from(done.token!).toString()).toMatch(/^rspauth=[0-9a-f]{32}$/);
@@ -103,7 +116,9 @@ describe('a live session with the real ResourceManager', () => {
     expect(container.resource!.memoryMb).toBeGreaterThanOrEqual(256);
     expect(container.containerToken!.kind).toBe('ContainerToken');
     const nmTokens = allocations.flatMap((a) => a!.nmTokens);
-    expect(nmTokens.map((t) => [formatNodeId(t.nodeId), t.token.kind])).toEqual([[formatNodeId(container.nodeId), 'NMToken']]);
+    expect(nmTokens.map((t) => [formatNodeId(t.nodeId), t.token.kind])).toEqual([
+      [formatNodeId(container.nodeId), 'NMToken'],
+    ]);
     const completed = allocations.flatMap((a) => a!.completedContainerStatuses);
     expect(completed.map((s) => [formatContainerId(s.containerId), s.state, s.exitStatus])).toEqual([
       [formatContainerId(container.id), 'COMPLETE', 0],
