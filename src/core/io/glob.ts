@@ -132,7 +132,8 @@ async function globOne(fs: FileSystem, pattern: string): Promise<FileStatus[]> {
     if (!isGlobComponent(component)) {
       // A component without glob characters is looked up, not listed (cheap on HDFS).
       const name = component;
-      for (const c of current) next.push({ path: c.path === root && !absolute ? root + name : joinPath(c.path, name) });
+      for (const c of current)
+        next.push({ path: c.path === root && !absolute ? root + name : joinPath(c.path, name) });
     } else {
       const re = componentRegExp(component);
       for (const c of current) {

@@ -41,12 +41,15 @@ export class LocalFileSystem implements FileSystem {
     this.readBufferSize = options.readBufferSize ?? LOCAL_READ_BUFFER;
     this.writeBufferSize = options.writeBufferSize ?? LOCAL_WRITE_BUFFER;
     if (!(this.blockSize >= 1)) throw new RangeError(`block size must be >= 1, got ${this.blockSize}`);
-    if (!(this.readBufferSize >= 1)) throw new RangeError(`read buffer must be >= 1, got ${this.readBufferSize}`);
+    if (!(this.readBufferSize >= 1))
+      throw new RangeError(`read buffer must be >= 1, got ${this.readBufferSize}`);
   }
 
   static fromConf(conf: SparkConf): LocalFileSystem {
     const raw = conf.get(LOCAL_BLOCK_SIZE_KEY);
-    return new LocalFileSystem(raw === undefined ? {} : { blockSize: parseBytes(raw, 'b', LOCAL_BLOCK_SIZE_KEY) });
+    return new LocalFileSystem(
+      raw === undefined ? {} : { blockSize: parseBytes(raw, 'b', LOCAL_BLOCK_SIZE_KEY) },
+    );
   }
 
   /** The operating-system path of a bare path or `file:` URI. */

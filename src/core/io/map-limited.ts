@@ -3,7 +3,11 @@
  * order. Listing a directory of thousands of files, or asking the NameNode for the
  * blocks of each, is many small independent calls: some parallelism, not unbounded.
  */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

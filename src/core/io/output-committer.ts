@@ -1,5 +1,10 @@
 import { finished } from 'node:stream/promises';
-import { FileAlreadyExistsError, InvalidInputError, OutputExistsError, TaskCommitDeniedError } from './errors.js';
+import {
+  FileAlreadyExistsError,
+  InvalidInputError,
+  OutputExistsError,
+  TaskCommitDeniedError,
+} from './errors.js';
 import type { FileSystem } from './file-system.js';
 import { baseName, joinPath } from './paths.js';
 

@@ -80,7 +80,11 @@ function hostsAt(blocks: readonly BlockLocation[], offset: number): string[] {
 const BLOCK_LOOKUP_CONCURRENCY = 16;
 
 /** Lists the input (paths, globs, directories; see listInputFiles) and plans its splits. */
-export async function computeTextSplits(fs: FileSystem, pathOrGlob: string, minPartitions: number): Promise<FileSplit[]> {
+export async function computeTextSplits(
+  fs: FileSystem,
+  pathOrGlob: string,
+  minPartitions: number,
+): Promise<FileSplit[]> {
   const statuses = await listInputFiles(fs, pathOrGlob);
   const files = await mapLimited(statuses, BLOCK_LOOKUP_CONCURRENCY, async (status): Promise<InputFile> => {
     const splittable = codecFor(status.path) === undefined;
@@ -101,7 +105,12 @@ const CONTINUATION_BYTES = 4 * 1024 * 1024;
  * range shorter than asked for means end of file. (Bounded ranges matter on HDFS,
  * where an open-ended read would stream the rest of the file.)
  */
-async function* rangeChunks(fs: FileSystem, path: string, start: number, firstEnd: number): AsyncGenerator<Buffer> {
+async function* rangeChunks(
+  fs: FileSystem,
+  path: string,
+  start: number,
+  firstEnd: number,
+): AsyncGenerator<Buffer> {
   let offset = start;
   let end = firstEnd;
   for (;;) {
@@ -132,5 +141,8 @@ export async function* readTextSplit(fs: FileSystem, split: FileSplit): AsyncGen
     return;
   }
   const end = split.start + split.length;
-  yield* readLineBatches(rangeChunks(fs, split.path, split.start, end + LOOKAHEAD_BYTES), { start: split.start, end });
+  yield* readLineBatches(rangeChunks(fs, split.path, split.start, end + LOOKAHEAD_BYTES), {
+    start: split.start,
+    end,
+  });
 }

@@ -55,6 +55,9 @@ export async function readWholeTextFile(fs: FileSystem, path: string): Promise<s
 }
 
 /** `[path, content]` records for the files of one split, one file per batch. */
-export async function* readWholeTextFiles(fs: FileSystem, split: WholeFilesSplit): AsyncGenerator<[string, string][]> {
+export async function* readWholeTextFiles(
+  fs: FileSystem,
+  split: WholeFilesSplit,
+): AsyncGenerator<[string, string][]> {
   for (const path of split.paths) yield [[path, await readWholeTextFile(fs, path)]];
 }

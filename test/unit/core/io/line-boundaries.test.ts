@@ -69,9 +69,18 @@ async function* chunked(bytes: Buffer, chunkSize: number): AsyncGenerator<Buffer
   for (let i = 0; i < bytes.length; i += chunkSize) yield bytes.subarray(i, i + chunkSize);
 }
 
-async function linesOfRange(bytes: Buffer, start: number, length: number, chunkSize: number): Promise<string[]> {
+async function linesOfRange(
+  bytes: Buffer,
+  start: number,
+  length: number,
+  chunkSize: number,
+): Promise<string[]> {
   const out: string[] = [];
-  const batches = readLineBatches(chunked(bytes.subarray(start), chunkSize), { start, end: start + length, batchSize: 3 });
+  const batches = readLineBatches(chunked(bytes.subarray(start), chunkSize), {
+    start,
+    end: start + length,
+    batchSize: 3,
+  });
   for await (const batch of batches) {
     expect(batch.length).toBeGreaterThan(0);
     out.push(...batch);
@@ -107,7 +116,9 @@ describe('line boundaries through LocalFileSystem and readTextSplit', () => {
 
   // Every sample but the two longest generated ones (covered in memory above): each
   // split here is a real open and ranged read, which is slow on a busy machine.
-  const viaFiles = Object.entries(SAMPLES).filter(([name]) => name !== 'generated2' && name !== 'generatedLfOnly');
+  const viaFiles = Object.entries(SAMPLES).filter(
+    ([name]) => name !== 'generated2' && name !== 'generatedLfOnly',
+  );
   for (const [name, text] of viaFiles) {
     it(name, async () => {
       const path = join(dir, `${name}.txt`);

@@ -66,7 +66,9 @@ describe('registry', () => {
     await writeFile(join(dir, 'f'), 'x');
     const fs = fileSystemFor(join(dir, 'f'), new SparkConf({ 'spark.hadoop.fs.local.block.size': '1m' }));
     expect((await fs.status(join(dir, 'f'))).blockSize).toBe(1024 * 1024);
-    expect((await fileSystemFor(join(dir, 'f'), conf).status(join(dir, 'f'))).blockSize).toBe(32 * 1024 * 1024);
+    expect((await fileSystemFor(join(dir, 'f'), conf).status(join(dir, 'f'))).blockSize).toBe(
+      32 * 1024 * 1024,
+    );
   });
 });
 
@@ -85,8 +87,14 @@ describe('LocalFileSystem', () => {
 
   it('throws FILE_NOT_FOUND naming the path', async () => {
     const missing = join(dir, 'nope');
-    await expect(fs.status(missing)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', exitCode: ExitCode.NOT_FOUND });
-    await expect(fs.open(missing)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', context: { path: missing } });
+    await expect(fs.status(missing)).rejects.toMatchObject({
+      code: 'FILE_NOT_FOUND',
+      exitCode: ExitCode.NOT_FOUND,
+    });
+    await expect(fs.open(missing)).rejects.toMatchObject({
+      code: 'FILE_NOT_FOUND',
+      context: { path: missing },
+    });
     await expect(fs.list(missing)).rejects.toThrow(missing);
     expect(await fs.exists(missing)).toBe(false);
   });
@@ -137,7 +145,9 @@ describe('LocalFileSystem', () => {
     await expect(fs.rename(join(dir, 's'), join(dir, 't'))).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
     await mkdir(join(dir, 'emptydir'));
     await mkdir(join(dir, 'srcdir'));
-    await expect(fs.rename(join(dir, 'srcdir'), join(dir, 'emptydir'))).rejects.toMatchObject({ code: 'FILE_EXISTS' });
+    await expect(fs.rename(join(dir, 'srcdir'), join(dir, 'emptydir'))).rejects.toMatchObject({
+      code: 'FILE_EXISTS',
+    });
   });
 
   it('deletes files and directories, recursively only when asked', async () => {
@@ -158,8 +168,12 @@ describe('LocalFileSystem', () => {
 
   it('reports one block on localhost covering the file', async () => {
     await writeFile(join(dir, 'b'), Buffer.alloc(1000));
-    expect(await fs.blockLocations(join(dir, 'b'), 0, 1000)).toEqual([{ offset: 0, length: 1000, hosts: ['localhost'] }]);
-    expect(await fs.blockLocations(join(dir, 'b'), 500, 10)).toEqual([{ offset: 0, length: 1000, hosts: ['localhost'] }]);
+    expect(await fs.blockLocations(join(dir, 'b'), 0, 1000)).toEqual([
+      { offset: 0, length: 1000, hosts: ['localhost'] },
+    ]);
+    expect(await fs.blockLocations(join(dir, 'b'), 500, 10)).toEqual([
+      { offset: 0, length: 1000, hosts: ['localhost'] },
+    ]);
     expect(await fs.blockLocations(join(dir, 'b'), 1000, 10)).toEqual([]);
   });
 

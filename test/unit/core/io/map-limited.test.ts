@@ -17,9 +17,9 @@ describe('mapLimited', () => {
     expect(maxInFlight).toBe(4);
   });
   it('rejects with the first error and handles empty input', async () => {
-    await expect(mapLimited([1, 2, 3], 2, async (i) => (i === 2 ? Promise.reject(new Error('two')) : i))).rejects.toThrow(
-      'two',
-    );
+    await expect(
+      mapLimited([1, 2, 3], 2, async (i) => (i === 2 ? Promise.reject(new Error('two')) : i)),
+    ).rejects.toThrow('two');
     expect(await mapLimited([], 3, async (x) => x)).toEqual([]);
   });
 });

@@ -44,7 +44,9 @@ describe('FileOutputCommitter (v1)', () => {
 
   it('uses the Hadoop v1 layout for attempts and committed tasks', () => {
     const c = new FileOutputCommitter(fs, '/o/', '20261123_0001');
-    expect(c.taskAttemptPath(3, 1)).toBe('/o/_temporary/0/_temporary/attempt_20261123_0001_m_000003_1/part-00003');
+    expect(c.taskAttemptPath(3, 1)).toBe(
+      '/o/_temporary/0/_temporary/attempt_20261123_0001_m_000003_1/part-00003',
+    );
     expect(c.taskAttemptDir(3, 1)).toBe('/o/_temporary/0/_temporary/attempt_20261123_0001_m_000003_1');
     expect(c.committedTaskPath(3)).toBe('/o/_temporary/0/task_20261123_0001_m_000003');
     expect(() => new FileOutputCommitter(fs, '/o', '../x')).toThrow(/Job id/);
@@ -122,7 +124,10 @@ describe('FileOutputCommitter (v1)', () => {
     await writeAttempt(driver, 0, 2, ['from attempt 2']);
     await driver.commitTask(0, 1);
     await driver.commitTask(0, 1); // the same attempt again: not a second commit
-    await expect(driver.commitTask(0, 0)).rejects.toMatchObject({ code: 'TASK_COMMIT_DENIED', retriable: false });
+    await expect(driver.commitTask(0, 0)).rejects.toMatchObject({
+      code: 'TASK_COMMIT_DENIED',
+      retriable: false,
+    });
     // An executor's own committer instance sees the same outcome.
     const executorSide = new FileOutputCommitter(fs, out, 'job1');
     await expect(executorSide.commitTask(0, 2)).rejects.toMatchObject({ code: 'TASK_COMMIT_DENIED' });
@@ -137,7 +142,9 @@ describe('FileOutputCommitter (v1)', () => {
     await c.setupJob();
     const attempts = [0, 1, 2, 3];
     for (const a of attempts) await writeAttempt(c, 7, a, [`attempt ${a}`]);
-    const results = await Promise.allSettled(attempts.map((a) => new FileOutputCommitter(fs, out, 'job1').commitTask(7, a)));
+    const results = await Promise.allSettled(
+      attempts.map((a) => new FileOutputCommitter(fs, out, 'job1').commitTask(7, a)),
+    );
     const winners = attempts.filter((_, i) => results[i]!.status === 'fulfilled');
     expect(winners).toHaveLength(1);
     await c.commitJob();

@@ -30,7 +30,16 @@ function makeFile(name: string, words: string[]): { path: string; size: number }
 }
 
 const ascii = makeFile('ascii.txt', ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta']);
-const unicode = makeFile('unicode.txt', ['alpha', 'beta', 'ünïcode', 'delta', '日本語', 'zeta', 'eta', 'theta']);
+const unicode = makeFile('unicode.txt', [
+  'alpha',
+  'beta',
+  'ünïcode',
+  'delta',
+  '日本語',
+  'zeta',
+  'eta',
+  'theta',
+]);
 const fs = new LocalFileSystem();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -168,15 +168,25 @@ describe('computeTextSplits and readTextSplit on local files', () => {
     await writeFile(join(dir, 'multi.gz'), Buffer.concat([gzipSync('a\nb\n'), gzipSync('c\r\nd')]));
     await writeFile(join(dir, 'z.deflate'), deflateSync('x\ny\n'));
     const fs = new LocalFileSystem();
-    expect(await readAllSplits(fs, await computeTextSplits(fs, join(dir, 'multi.gz'), 2))).toEqual(['a', 'b', 'c', 'd']);
-    expect(await readAllSplits(fs, await computeTextSplits(fs, join(dir, 'z.deflate'), 2))).toEqual(['x', 'y']);
+    expect(await readAllSplits(fs, await computeTextSplits(fs, join(dir, 'multi.gz'), 2))).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+    ]);
+    expect(await readAllSplits(fs, await computeTextSplits(fs, join(dir, 'z.deflate'), 2))).toEqual([
+      'x',
+      'y',
+    ]);
   });
 
   it('fails clearly on corrupt gzip and on unsupported codecs', async () => {
     await writeFile(join(dir, 'bad.gz'), Buffer.from('this is not gzip'));
     await writeFile(join(dir, 'x.bz2'), Buffer.from('BZh9'));
     const fs = new LocalFileSystem();
-    await expect(readAllSplits(fs, await computeTextSplits(fs, join(dir, 'bad.gz'), 1))).rejects.toThrow(/header/);
+    await expect(readAllSplits(fs, await computeTextSplits(fs, join(dir, 'bad.gz'), 1))).rejects.toThrow(
+      /header/,
+    );
     await expect(computeTextSplits(fs, join(dir, 'x.bz2'), 1)).rejects.toMatchObject({
       code: 'UNSUPPORTED_COMPRESSION',
     });
@@ -220,6 +230,10 @@ describe('computeTextSplits and readTextSplit on local files', () => {
     await writeFile(join(dir, 'in', '.part-00000.crc'), 'junk\n');
     const fs = new LocalFileSystem();
     expect(await readAllSplits(fs, await computeTextSplits(fs, join(dir, 'in'), 1))).toEqual(['a', 'b', 'c']);
-    expect(await readAllSplits(fs, await computeTextSplits(fs, join(dir, 'in', 'part-*'), 1))).toEqual(['a', 'b', 'c']);
+    expect(await readAllSplits(fs, await computeTextSplits(fs, join(dir, 'in', 'part-*'), 1))).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
   });
 });

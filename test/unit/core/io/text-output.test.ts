@@ -64,9 +64,7 @@ describe('writeTextPartition', () => {
     });
     const fs = { create: async () => sink } as unknown as FileSystem;
     let produced = 0;
-    const batchBytes = Buffer.byteLength(
-      Array.from({ length: 100 }, (_, j) => line(j)).join('\n') + '\n',
-    );
+    const batchBytes = Buffer.byteLength(Array.from({ length: 100 }, (_, j) => line(j)).join('\n') + '\n');
     const count = 100 * 400;
     const source = generated(count, 100, () => {
       maxBuffered = Math.max(maxBuffered, sink.writableLength);
@@ -95,7 +93,13 @@ describe('writeTextPartition', () => {
       },
     });
     const fs = { create: async () => sink } as unknown as FileSystem;
-    await expect(writeTextPartition(fs, 'p', generated(1_000_000, 1000, () => pulls++))).rejects.toThrow('disk full');
+    await expect(
+      writeTextPartition(
+        fs,
+        'p',
+        generated(1_000_000, 1000, () => pulls++),
+      ),
+    ).rejects.toThrow('disk full');
     expect(pulls).toBeLessThan(10);
   });
 
@@ -103,6 +107,8 @@ describe('writeTextPartition', () => {
     const fs = new LocalFileSystem();
     const path = join(dir, 'p');
     await writeTextPartition(fs, path, generated(3, 2));
-    await expect(writeTextPartition(fs, path, generated(3, 2))).rejects.toMatchObject({ code: 'FILE_EXISTS' });
+    await expect(writeTextPartition(fs, path, generated(3, 2))).rejects.toMatchObject({
+      code: 'FILE_EXISTS',
+    });
   });
 });

@@ -40,7 +40,9 @@ describe('wholeTextFiles', () => {
     ]);
     expect(planWholeFileSplits(files, 1)).toEqual([{ paths: ['a', 'b', 'c', 'd'], length: 100 }]);
     // Empty files never fill a split (max split size is at least 1 byte): one partition.
-    expect(planWholeFileSplits([status('e', 0), status('f', 0)], 2)).toEqual([{ paths: ['e', 'f'], length: 0 }]);
+    expect(planWholeFileSplits([status('e', 0), status('f', 0)], 2)).toEqual([
+      { paths: ['e', 'f'], length: 0 },
+    ]);
   });
 
   it('yields [qualified path, content] per file, decompressing .gz', async () => {
