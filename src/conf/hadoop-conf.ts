@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, ExitCode } from '../errors.js';
 import { parseHadoopXml, type HadoopResource } from './hadoop-xml.js';
+import { redactValue } from './registry.js';
 
 /**
  * Hadoop configuration as org.apache.hadoop.conf.Configuration resolves it,
@@ -161,6 +162,11 @@ export class HadoopConf {
     if (v === 'true') return true;
     if (v === 'false') return false;
     return fallback;
+  }
+
+  /** Every property, expanded, with secret-looking values redacted: for printing. */
+  redactedEntries(): [string, string][] {
+    return this.entries().map(([k, v]) => [k, redactValue(k, v)]);
   }
 
   /** Every property, expanded, sorted by name (for writing __spark_hadoop_conf__.xml). */

@@ -166,6 +166,18 @@ describe('Hadoop configuration semantics', () => {
     );
   });
 
+  it('redacts secret-looking properties for printing', () => {
+    const c = confOf([
+      ['fs.s3a.secret.key', 'abc'],
+      ['hadoop.http.authentication.signature.secret.file', '/etc/secret'],
+      ['fs.defaultFS', 'hdfs://nn:8020'],
+    ]);
+    const printed = Object.fromEntries(c.redactedEntries());
+    expect(printed['fs.s3a.secret.key']).toBe('*********(redacted)');
+    expect(printed['hadoop.http.authentication.signature.secret.file']).toBe('*********(redacted)');
+    expect(printed['fs.defaultFS']).toBe('hdfs://nn:8020');
+  });
+
   it('overlays spark.hadoop.* keys from the Spark configuration', () => {
     const c = applySparkHadoopOverrides(confOf([['fs.defaultFS', 'hdfs://a:1']]), [
       ['spark.hadoop.fs.defaultFS', 'hdfs://b:2'],
