@@ -1,0 +1,346 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Config } from '../conf/registry.js';
+import type { SparkConf } from '../conf/spark-conf.js';
+import type { SubmitPlan } from '../deploy/submit-plan.js';
+import { ExitCode, TsparkError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { checkFinalReport, monitorApplication, type AppReportLike } from './app-monitor.js';
+import { bundleForContainers } from './app-bundle.js';
+import { requireHadoopConf, yarnClients, type YarnClients } from './cluster-clients.js';
+import { buildConfArchive } from './conf-archive.js';
+import { checkAgainstMaximum, containerSize, type ContainerSize } from './container-sizing.js';
+import { amContainerSpec, ContainerLayout, nodeCommand, type LocalResource } from './launch-context.js';
+import type { ApplicationSubmissionContext, ResourceInfo } from './rest/types.js';
+import { packRuntimeArchive } from './runtime-archive.js';
+import {
+  createStagingDir,
+  deleteStagingDir,
+  ensureRuntime,
+  linkNameOf,
+  stageItems,
+  type StagedItem,
+  type StagingContext,
+} from './staging.js';
+
+/**
+ * `tspark-submit --master yarn`: the client half of a YARN application, as
+ * Spark's yarn.Client does it, over REST — ask the RM for an id, check the
+ * container sizes against the cluster, stage the files over WebHDFS, submit
+ * the AM's launch context, and monitor the application to its end.
+ */
+
+/** Where the runtime archive is uploaded once and reused (ours; Spark has no equivalent key). */
+export const RUNTIME_DIR_KEY = 'spark.tspark.yarn.runtimeDir';
+/** The node binary containers run (default: `node` from the NodeManager's PATH). */
+export const NODE_BINARY_KEY = 'spark.tspark.node';
+export const DEFAULT_APPLICATION_TYPE = 'TSPARK';
+const APP_MASTER_ENV_PREFIX = 'spark.yarn.appMasterEnv.';
+
+/** The package root (where dist/ and package.json live), from this module's location. */
+function packageRoot(): string {
+  // dist/src/yarn/submit.js -> package root; also right for src/yarn/submit.ts under vitest.
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const up = here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..';
+  return path.resolve(here, up);
+}
+
+export interface Timeline {
+  [phase: string]: number;
+}
+
+/** Container sizes of the AM and the executors, checked later against the cluster maximum. */
+export function planContainers(plan: Pick<SubmitPlan, 'conf' | 'deployMode'>): { am: ContainerSize; executor: ContainerSize } {
+  const conf = plan.conf;
+  const am =
+    plan.deployMode === 'cluster'
+      ? containerSize({
+          role: 'driver (ApplicationMaster)',
+          heapMiB: conf.require(Config.DRIVER_MEMORY),
+          overheadMiB: conf.getEntry(Config.DRIVER_MEMORY_OVERHEAD),
+          overheadFactor: conf.getEntry(Config.DRIVER_MEMORY_OVERHEAD_FACTOR),
+          vCores: conf.require(Config.DRIVER_CORES),
+          memoryKey: Config.DRIVER_MEMORY.key,
+          overheadKey: Config.DRIVER_MEMORY_OVERHEAD.key,
+        })
+      : containerSize({
+          role: 'ApplicationMaster',
+          heapMiB: conf.require(Config.YARN_AM_MEMORY),
+          overheadMiB: conf.getEntry(Config.YARN_AM_MEMORY_OVERHEAD),
+          vCores: conf.require(Config.YARN_AM_CORES),
+          memoryKey: Config.YARN_AM_MEMORY.key,
+          overheadKey: Config.YARN_AM_MEMORY_OVERHEAD.key,
+        });
+  const executor = containerSize({
+    role: 'executor',
+    heapMiB: conf.require(Config.EXECUTOR_MEMORY),
+    overheadMiB: conf.getEntry(Config.EXECUTOR_MEMORY_OVERHEAD),
+    overheadFactor: conf.getEntry(Config.EXECUTOR_MEMORY_OVERHEAD_FACTOR),
+    vCores: conf.require(Config.EXECUTOR_CORES),
+    memoryKey: Config.EXECUTOR_MEMORY.key,
+    overheadKey: Config.EXECUTOR_MEMORY_OVERHEAD.key,
+  });
+  return { am, executor };
+}
+
+function checkContainers(sizes: { am: ContainerSize; executor: ContainerSize }, maximum: ResourceInfo, deployMode: string): void {
+  checkAgainstMaximum(sizes.am, maximum, {
+    memoryKey: deployMode === 'cluster' ? Config.DRIVER_MEMORY.key : Config.YARN_AM_MEMORY.key,
+    overheadKey: deployMode === 'cluster' ? Config.DRIVER_MEMORY_OVERHEAD.key : Config.YARN_AM_MEMORY_OVERHEAD.key,
+    coresKey: deployMode === 'cluster' ? Config.DRIVER_CORES.key : Config.YARN_AM_CORES.key,
+  });
+  checkAgainstMaximum(sizes.executor, maximum, {
+    memoryKey: Config.EXECUTOR_MEMORY.key,
+    overheadKey: Config.EXECUTOR_MEMORY_OVERHEAD.key,
+    coresKey: Config.EXECUTOR_CORES.key,
+  });
+}
+
+/** What gets localized besides the runtime: the bundle, the conf archive, --files and --archives. */
+function stagedItems(plan: SubmitPlan, bundle: { file: string; mapFile: string }, confArchive: string): StagedItem[] {
+  const items: StagedItem[] = [
+    { source: bundle.file, linkName: ContainerLayout.APP_BUNDLE, type: 'FILE' },
+    { source: bundle.mapFile, linkName: ContainerLayout.APP_SOURCE_MAP, type: 'FILE' },
+    { source: confArchive, linkName: ContainerLayout.CONF_DIR, type: 'ARCHIVE' },
+  ];
+  for (const f of plan.files) items.push({ ...linkNameOf(f), type: 'FILE' });
+  for (const a of plan.archives) items.push({ ...linkNameOf(a), type: 'ARCHIVE' });
+  return items;
+}
+
+function amEnvironment(conf: SparkConf, user: string, stagingUri: string): Record<string, string> {
+  const env: Record<string, string> = { SPARK_USER: user, SPARK_YARN_STAGING_DIR: stagingUri };
+  for (const [k, v] of conf.entries()) {
+    if (k.startsWith(APP_MASTER_ENV_PREFIX)) env[k.slice(APP_MASTER_ENV_PREFIX.length)] = v;
+  }
+  return env;
+}
+
+/** The ApplicationMaster's arguments: the properties file, the export to run, then the application's own. */
+export function amArguments(plan: Pick<SubmitPlan, 'deployMode' | 'mainExport' | 'appArgs'>): string[] {
+  return [
+    '--deploy-mode',
+    plan.deployMode,
+    '--properties-file',
+    ContainerLayout.CONF_PROPERTIES,
+    '--app',
+    ContainerLayout.APP_BUNDLE,
+    '--class',
+    plan.mainExport,
+    '--',
+    ...plan.appArgs,
+  ];
+}
+
+export interface SubmissionOutcome {
+  appId: string;
+  report: AppReportLike;
+  timeline: Timeline;
+  runtimeUploaded: boolean;
+  uploaded: string[];
+  localResources: Record<string, LocalResource>;
+}
+
+export interface SubmitDeps {
+  clients: YarnClients;
+  logger: Logger;
+  print: (line: string) => void;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+  /** The application secret (tests pass a fixed one). */
+  secret?: Buffer;
+  /** Where the runtime archive is packed and cached locally. */
+  runtimeCacheDir?: string;
+  /** Told the application id as soon as the RM accepted the submission. */
+  onSubmitted?: (appId: string) => void;
+}
+
+/**
+ * Submits a cluster-mode application and (unless waitAppCompletion=false)
+ * monitors it to its end. The staging directory never outlives a failed
+ * submission, and is removed when the application ends unless preserved.
+ */
+export async function submitApplication(plan: SubmitPlan, deps: SubmitDeps): Promise<SubmissionOutcome> {
+  const { clients, logger, print } = deps;
+  const timeline: Timeline = { start: deps.now() };
+  const conf = plan.conf;
+  if (!plan.entry) throw new TsparkError('NO_ENTRY', 'no application entry file was given', { exitCode: ExitCode.USAGE });
+
+  const sizes = planContainers(plan);
+  const newApp = await clients.rm.newApplication();
+  const appId = newApp['application-id'];
+  timeline.newApplication = deps.now();
+  checkContainers(sizes, newApp['maximum-resource-capability'], plan.deployMode);
+  logger.info({ appId, am: sizes.am.explanation, executor: sizes.executor.explanation }, 'Requesting a new application');
+
+  const stagingDir = `${clients.stagingBase}/.sparkStaging/${appId}`;
+  const ctx: StagingContext = { hdfs: clients.hdfs, defaultFs: clients.defaultFs, stagingDir, logger };
+  const work = await mkdtemp(path.join(os.tmpdir(), 'tspark-submit-'));
+  let submitted = false;
+  let confDir: string | undefined;
+  try {
+    const bundle = await bundleForContainers(plan.entry, path.join(work, ContainerLayout.APP_BUNDLE));
+    const effective = conf.clone().set('spark.app.id', appId).set('spark.yarn.app.stagingDir', stagingDir);
+    const confArchive = await buildConfArchive(effective, plan.hadoopConfDirs ?? []);
+    confDir = confArchive.dir;
+    timeline.bundled = deps.now();
+
+    await createStagingDir(ctx);
+    const staged = await stageItems(ctx, stagedItems(plan, bundle, confArchive.file));
+    const runtime = await stageRuntime(ctx, conf, clients, deps);
+    staged.localResources[ContainerLayout.RUNTIME] = runtime.resource;
+    timeline.staged = deps.now();
+
+    const secret = deps.secret ?? randomBytes(32);
+    const command = nodeCommand({
+      nodeBinary: conf.get(NODE_BINARY_KEY) ?? 'node',
+      heapMiB: sizes.am.heapMiB,
+      script: ContainerLayout.AM_MAIN,
+      args: amArguments(plan),
+    });
+    const context: ApplicationSubmissionContext = {
+      'application-id': appId,
+      'application-name': conf.get(Config.APP_NAME.key) ?? appId,
+      queue: conf.require(Config.YARN_QUEUE),
+      'am-container-spec': amContainerSpec({
+        localResources: staged.localResources,
+        environment: amEnvironment(conf, clients.user, `${clients.defaultFs}${stagingDir}`),
+        command,
+        secret,
+      }),
+      'unmanaged-AM': false,
+      resource: { memory: sizes.am.memoryMiB, vCores: sizes.am.vCores },
+      'application-type': conf.get(Config.YARN_APPLICATION_TYPE.key) ?? DEFAULT_APPLICATION_TYPE,
+      'keep-containers-across-application-attempts': false,
+    };
+    const maxAttempts = conf.getEntry(Config.YARN_MAX_APP_ATTEMPTS);
+    if (maxAttempts !== undefined) context['max-app-attempts'] = maxAttempts;
+    const tags = (conf.get(Config.YARN_TAGS.key) ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+    if (tags.length > 0) context['application-tags'] = { tag: tags };
+
+    logger.info({ appId, queue: context.queue }, 'Submitting application to the ResourceManager');
+    await clients.rm.submitApplication(context);
+    submitted = true;
+    timeline.submitted = deps.now();
+    print(`Submitted application ${appId}`);
+    deps.onSubmitted?.(appId);
+
+    const waitForCompletion = conf.require(Config.YARN_WAIT_COMPLETION);
+    const report = await monitorApplication({
+      appId,
+      getReport: (id) => clients.rm.getApplication(id),
+      sleep: deps.sleep,
+      intervalMs: conf.require(Config.YARN_REPORT_INTERVAL),
+      print,
+      returnWhen: waitForCompletion ? undefined : (r) => r.state === 'ACCEPTED' || r.state === 'RUNNING',
+      onStateChange: (r) => {
+        timeline[r.state.toLowerCase()] = deps.now();
+      },
+    });
+    return {
+      appId,
+      report,
+      timeline,
+      runtimeUploaded: runtime.uploaded,
+      uploaded: staged.uploaded,
+      localResources: staged.localResources,
+    };
+  } catch (e) {
+    if (!submitted) await deleteStagingDir(ctx);
+    throw e;
+  } finally {
+    if (submitted && !conf.require(Config.YARN_PRESERVE_STAGING)) {
+      const done = await clients.rm.getApplication(appId).then(
+        (r) => ['FINISHED', 'FAILED', 'KILLED'].includes(r.state),
+        () => false,
+      );
+      // The AM removes it too; the client does when it saw the end (Spark's cleanupStagingDir).
+      if (done) await deleteStagingDir(ctx);
+    }
+    await rm(work, { recursive: true, force: true });
+    if (confDir) await rm(confDir, { recursive: true, force: true });
+  }
+}
+
+async function stageRuntime(ctx: StagingContext, conf: SparkConf, clients: YarnClients, deps: SubmitDeps) {
+  const preset = conf.get(Config.YARN_ARCHIVE.key);
+  if (preset) {
+    // spark.yarn.archive: an archive the operator placed in HDFS; used as is.
+    const p = /^hdfs:\/\/[^/]*(\/.*)$/.exec(preset)?.[1] ?? preset;
+    const st = await clients.hdfs.getFileStatus(p);
+    return {
+      uploaded: false,
+      resource: {
+        resource: `${clients.defaultFs}${p}`,
+        type: 'ARCHIVE' as const,
+        visibility: 'PRIVATE' as const,
+        size: st.length,
+        timestamp: st.modificationTime,
+      },
+    };
+  }
+  const runtimeDir = conf.get(RUNTIME_DIR_KEY) ?? `${clients.stagingBase}/.tspark/runtime`;
+  const cacheDir = deps.runtimeCacheDir ?? path.join(os.homedir(), '.cache', 'tspark', 'runtime');
+  const archive = await packRuntimeArchive(packageRoot(), cacheDir);
+  return ensureRuntime(ctx, archive, runtimeDir);
+}
+
+function logsHint(appId: string): string {
+  return `Logs: tspark logs ${appId}`;
+}
+
+/** The CLI's handler for yarn-cluster (and, once distributed execution lands, yarn-client). */
+export async function submitToYarn(plan: SubmitPlan, logger: Logger): Promise<number> {
+  if (plan.deployMode === 'client') {
+    throw new TsparkError(
+      'YARN_CLIENT_NOT_AVAILABLE',
+      'yarn client mode (driver in this process) is not available yet in this build: use --deploy-mode cluster',
+      { exitCode: ExitCode.USAGE },
+    );
+  }
+  const hadoopConf = requireHadoopConf(plan.hadoopConf);
+  const clients = yarnClients(plan.conf, hadoopConf, plan.user, logger);
+  const print = (line: string) => process.stderr.write(`${line}\n`);
+  let currentApp: string | undefined;
+  const onInterrupt = () => {
+    // Non-interactive by default: the application keeps running (as with Spark's client).
+    print(
+      currentApp
+        ? `Interrupted: application ${currentApp} keeps running on YARN. Stop it with: tspark-submit --kill ${currentApp}`
+        : 'Interrupted before the application was submitted.',
+    );
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    const outcome = await submitApplication(plan, {
+      clients,
+      logger,
+      print,
+      onSubmitted: (appId) => {
+        currentApp = appId;
+      },
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      now: () => Date.now(),
+    });
+    logger.info({ appId: outcome.appId, timeline: relativeTimeline(outcome.timeline) }, 'Submission timeline (ms since start)');
+    if (outcome.report.state === 'ACCEPTED' || outcome.report.state === 'RUNNING') {
+      print(`Application ${outcome.appId} is ${outcome.report.state}; not waiting (spark.yarn.submit.waitAppCompletion=false).`);
+      return 0;
+    }
+    checkFinalReport(outcome.report, logsHint(outcome.appId));
+    print(`Application ${outcome.appId} finished with final status SUCCEEDED.`);
+    return 0;
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+  }
+}
+
+export function relativeTimeline(t: Timeline): Record<string, number> {
+  const start = t.start ?? 0;
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v - start]));
+}
+

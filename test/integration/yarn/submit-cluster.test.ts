@@ -1,0 +1,268 @@
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../../src/errors.js';
+import { WebHdfsClient } from '../../../src/hadoop/webhdfs/client.js';
+import { ResourceManagerClient } from '../../../src/yarn/rest/client.js';
+import { hadoopCluster, type HadoopCluster } from '../../support/hadoop.js';
+
+/**
+ * yarn-cluster submission against the real test cluster, driven through the
+ * built CLI as a user would. The ApplicationMaster of this build checks its
+ * localized files and then stops with an error (it cannot register yet), so
+ * these tests prove staging, the launch context, monitoring, kill and status,
+ * and that the client reports YARN's final state and diagnostics faithfully.
+ */
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const SUBMIT = path.join(ROOT, 'bin', 'tspark-submit.js');
+const APP = path.join(ROOT, 'test', 'fixtures', 'apps', 'hello.ts');
+const SLOW_NODE = path.join(ROOT, 'test', 'fixtures', 'apps', 'slow-node.sh');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], env: Record<string, string>, onStderr?: (text: string) => void): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SUBMIT, ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TSPARK_LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      onStderr?.(stderr);
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const appIdOf = (text: string): string | undefined => /Submitted application (application_\d+_\d+)/.exec(text)?.[1];
+
+let cluster: HadoopCluster;
+let hdfs: WebHdfsClient;
+let runtimeDir: string;
+let env: Record<string, string>;
+const tempDirs: string[] = [];
+
+async function stagingEntries(): Promise<string[]> {
+  const dir = `/user/${cluster.user}/.sparkStaging`;
+  if (!(await hdfs.exists(dir))) return [];
+  return (await hdfs.listStatus(dir)).map((s) => s.name).sort();
+}
+
+/** A copy of the client configuration with one property changed. */
+function confWith(file: string, name: string, value: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tspark-conf-'));
+  tempDirs.push(dir);
+  cpSync(cluster.confDir, dir, { recursive: true });
+  const p = path.join(dir, file);
+  const xml = readFileSync(p, 'utf8');
+  const re = new RegExp(`(<name>${name.replace(/\./g, '\\.')}</name>\\s*<value>)[^<]*(</value>)`);
+  const replaced = re.test(xml)
+    ? xml.replace(re, `$1${value}$2`)
+    : xml.replace('</configuration>', `<property><name>${name}</name><value>${value}</value></property></configuration>`);
+  writeFileSync(p, replaced);
+  return dir;
+}
+
+const base = (extra: string[] = []) => [
+  '--master',
+  'yarn',
+  '--deploy-mode',
+  'cluster',
+  '--driver-memory',
+  '256m',
+  '--executor-memory',
+  '256m',
+  '--conf',
+  'spark.yarn.maxAppAttempts=1',
+  '--conf',
+  `spark.tspark.yarn.runtimeDir=${runtimeDir}`,
+  ...extra,
+];
+
+beforeAll(async () => {
+  cluster = hadoopCluster();
+  hdfs = new WebHdfsClient({ namenodes: [cluster.nameNodeUrl], user: cluster.user });
+  runtimeDir = `/user/${cluster.user}/.tspark-test-runtime-${process.pid}`;
+  env = { HADOOP_CONF_DIR: cluster.confDir };
+});
+
+afterAll(async () => {
+  await hdfs.delete(runtimeDir, true).catch(() => false);
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('tspark-submit --master yarn --deploy-mode cluster', () => {
+  it('stages, submits and reports the final state and diagnostics; a second submission reuses the runtime', async () => {
+    const before = await stagingEntries();
+    const first = await runCli([...base(), '--name', 'staging-check', APP, 'a b', '--x'], env);
+    const appId = appIdOf(first.stderr);
+    expect(appId, first.stderr).toBeDefined();
+    expect(first.stderr).toContain(`Application report for ${appId} (state: ACCEPTED)`);
+    expect(first.stderr).toMatch(new RegExp(`Application report for ${appId} \\(state: (FAILED|FINISHED)\\)`));
+    // The AM of this build stops with an error: YARN's diagnostics carry it, and the client says so.
+    expect(first.code).toBe(ExitCode.APP_FAILED);
+    expect(first.stderr).toContain(`Error: Application ${appId} finished with status FAILED`);
+    expect(first.stderr).toContain('no ApplicationMaster protocol yet');
+    expect(first.stderr).toContain(`tspark logs ${appId}`);
+
+    // The RM's own view agrees with what the client printed.
+    const report = await cluster.hadoopCli(['yarn', 'application', '-status', appId!]);
+    expect(report.stdout).toMatch(/Final-State : FAILED/);
+    expect(report.stdout).toContain('Application-Type : TSPARK');
+    expect(report.stdout).toContain('Application-Name : staging-check');
+
+    // Staging directory gone; runtime uploaded once into the shared directory.
+    expect(await stagingEntries()).toEqual(before);
+    const runtime = await hdfs.listStatus(runtimeDir);
+    expect(runtime.map((s) => s.name)).toEqual([expect.stringMatching(/^tspark-runtime-0\.1\.0-[0-9a-f]{12}\.tgz$/)]);
+    const firstMtime = runtime[0]!.modificationTime;
+
+    // The AM container started node with the bundle, the runtime and the conf localized: its log says so.
+    let logs = '';
+    for (let i = 0; i < 60 && !logs.includes('ApplicationMaster started'); i++) {
+      logs = (await cluster.hadoopCli(['yarn', 'logs', '-applicationId', appId!])).stdout;
+      if (!logs.includes('ApplicationMaster started')) await new Promise((r) => setTimeout(r, 2000));
+    }
+    const started = logs.split('\n').find((l) => l.includes('ApplicationMaster started'));
+    expect(started, logs.slice(0, 2000)).toBeDefined();
+    const record = JSON.parse(started!) as Record<string, unknown>;
+    expect(record).toMatchObject({ deployMode: 'cluster', app: '__app__.mjs', mainExport: 'default', appArgs: 2, runtimeVersion: '0.1.0', tokenFile: true });
+    expect(record.confEntries as number).toBeGreaterThan(5);
+
+    const second = await runCli([...base(), APP], env);
+    expect(second.code).toBe(ExitCode.APP_FAILED);
+    expect(second.stderr).toContain('Reusing the tspark runtime already in HDFS');
+    expect(second.stderr).not.toContain('Uploading the tspark runtime');
+    const again = await hdfs.listStatus(runtimeDir);
+    expect(again).toHaveLength(1);
+    expect(again[0]!.modificationTime).toBe(firstMtime);
+  });
+
+  it('kills a running application: --kill ends it KILLED and the submitting client exits with that reason', async () => {
+    let submitted: string | undefined;
+    const submission = runCli(
+      [...base(['--conf', `spark.tspark.node=${SLOW_NODE}`, '--conf', 'spark.yarn.appMasterEnv.TSPARK_TEST_DELAY=120']), APP],
+      env,
+      (text) => {
+        submitted ??= appIdOf(text);
+      },
+    );
+    // The app stays ACCEPTED until an AM registers; wait until its AM container exists.
+    const rm = new ResourceManagerClient({ resourceManagers: [cluster.rmUrl], user: cluster.user });
+    let amContainer: string | undefined;
+    for (let i = 0; i < 120 && !amContainer; i++) {
+      if (submitted) amContainer = (await rm.getApplicationAttempts(submitted))[0]?.containerId || undefined;
+      if (!amContainer) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(amContainer).toMatch(/^container_/);
+    const status = await runCli(['--master', 'yarn', '--status', submitted!], env);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`Application report for ${submitted}`);
+    expect(status.stdout).toMatch(/state: (ACCEPTED|RUNNING)/);
+
+    const kill = await runCli(['--master', 'yarn', '--kill', submitted!], env);
+    expect(kill.code, kill.stderr).toBe(0);
+    expect(kill.stdout).toContain(`Application ${submitted} is KILLED`);
+
+    const result = await submission;
+    expect(result.code).toBe(ExitCode.APP_KILLED);
+    expect(result.stderr).toContain(`Error: Application ${submitted} was killed`);
+    const rmView = await cluster.hadoopCli(['yarn', 'application', '-status', submitted!]);
+    expect(rmView.stdout).toMatch(/State : KILLED/);
+  });
+
+  it('reports an unknown or malformed application id clearly', async () => {
+    const unknown = await runCli(['--master', 'yarn', '--status', 'application_1_0001'], env);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/Error: .*application_1_0001/);
+    const malformed = await runCli(['--master', 'yarn', '--kill', 'app-42'], env);
+    expect(malformed.code).toBe(ExitCode.USAGE);
+    expect(malformed.stderr).toContain("is not a YARN application id");
+  });
+});
+
+describe('bad input leaves no staging directory behind', () => {
+  it.each([
+    {
+      what: 'ResourceManager unreachable',
+      conf: () => confWith('yarn-site.xml', 'yarn.resourcemanager.webapp.address', '127.0.0.1:1'),
+      args: [] as string[],
+      code: ExitCode.REMOTE,
+      message: /Cannot reach the ResourceManager at http:\/\/127\.0\.0\.1:1/,
+    },
+    {
+      what: 'NameNode unreachable',
+      conf: () => confWith('hdfs-site.xml', 'dfs.namenode.http-address', '127.0.0.1:1'),
+      args: [],
+      code: ExitCode.REMOTE,
+      message: /Cannot reach the NameNode at http:\/\/127\.0\.0\.1:1/,
+    },
+    {
+      what: 'unknown queue',
+      conf: undefined,
+      args: ['--queue', 'no-such-queue'],
+      code: undefined,
+      message: /no-such-queue/,
+    },
+    {
+      what: 'AM memory above the cluster maximum',
+      conf: undefined,
+      args: ['--driver-memory', '100g'],
+      code: ExitCode.RESOURCES,
+      message: /102400 MiB heap \(spark\.driver\.memory\) \+ 10240 MiB overhead .* = 112640 MiB, above this cluster's maximum container size/,
+    },
+    {
+      what: 'executor memory above the cluster maximum',
+      conf: undefined,
+      args: ['--executor-memory', '64g'],
+      code: ExitCode.RESOURCES,
+      message: /executor container needs 65536 MiB heap/,
+    },
+    {
+      what: 'missing --files path',
+      conf: undefined,
+      args: ['--files', '/nonexistent/tspark-input.txt'],
+      code: undefined,
+      message: /\/nonexistent\/tspark-input\.txt/,
+    },
+  ])('$what', async ({ conf, args, code, message }) => {
+    const before = await stagingEntries();
+    const confDir = conf ? conf() : cluster.confDir;
+    const r = await runCli([...base(args), APP], { HADOOP_CONF_DIR: confDir });
+    expect(r.code).not.toBe(0);
+    if (code !== undefined) expect(r.code).toBe(code);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(await stagingEntries()).toEqual(before);
+  });
+
+  it('staging directory not writable', async () => {
+    // Acting as a user that is not the HDFS superuser (who may write anywhere).
+    const user = 'tspark-no-write';
+    const readOnly = `/tspark-readonly-${process.pid}`;
+    const admin = new WebHdfsClient({ namenodes: [cluster.nameNodeUrl], user: cluster.superuser });
+    await admin.mkdirs(`${readOnly}/${user}`, 0o755);
+    try {
+      const r = await runCli([...base(['--conf', `spark.yarn.stagingDir=${readOnly}`]), APP], { ...env, HADOOP_USER_NAME: user });
+      expect(r.code, r.stderr).toBe(ExitCode.PERMISSION);
+      expect(r.stderr).toMatch(/[Pp]ermission denied/);
+      expect(r.stderr).toContain(user);
+      expect(r.stderr).toContain(`${readOnly}/${user}`);
+      expect(await admin.listStatus(`${readOnly}/${user}`)).toHaveLength(0);
+    } finally {
+      await admin.delete(readOnly, true);
+    }
+  });
+});
