@@ -326,3 +326,55 @@ describe('ClientIdentity', () => {
     expect([identity.next(), identity.next()]).toEqual([0x7fffffff, 0]);
   });
 });
+
+describe('IpcClient connection management', () => {
+  it('closes an idle connection after maxIdleMs and reconnects on the next call', async () => {
+    const { options, servers } = setup({ onCall: (call, s) => s.respond(call, bytes(1)) });
+    const client = new IpcClient({ ...options, maxIdleMs: 30, auth: () => ({ kind: 'token', token }) });
+    await client.call(AMP, 'getContainerStatuses', bytes());
+    expect(client.connected).toBe(true);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(client.connected).toBe(false);
+    expect(servers[0]!.socket.destroyed).toBe(true);
+    await client.call(AMP, 'getContainerStatuses', bytes());
+    expect(servers).toHaveLength(2);
+    client.close();
+  });
+
+  it('does not close a connection that still has a call in flight', async () => {
+    const held: Parameters<NonNullable<FakeServerOptions['onCall']>>[0][] = [];
+    const { options, servers } = setup({ onCall: (call) => held.push(call) });
+    const client = new IpcClient({ ...options, maxIdleMs: 20, auth: () => ({ kind: 'token', token }) });
+    const slow = client.call(AMP, 'allocate', bytes());
+    await new Promise((r) => setTimeout(r, 60));
+    expect(client.connected).toBe(true);
+    servers[0]!.respond(held[0]!, bytes(5));
+    expect([...(await slow)]).toEqual([5]);
+    client.close();
+  });
+
+  it('fails every waiting caller when opening fails, and tries again on the next call', async () => {
+    let attempt = 0;
+    const { options, servers } = setup({ onCall: (call, s) => s.respond(call, bytes(2)) });
+    const client = new IpcClient({
+      ...options,
+      auth: () => {
+        attempt++;
+        // First connection: a password the server rejects.
+        return { kind: 'token', token: attempt === 1 ? { ...token, password: Buffer.alloc(20) } : token };
+      },
+    });
+    const results = await Promise.allSettled([
+      client.call(AMP, 'allocate', bytes()),
+      client.call(AMP, 'allocate', bytes()),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({
+      code: RemoteErrorCode.INVALID_TOKEN,
+    });
+    expect(servers).toHaveLength(1);
+    expect([...(await client.call(AMP, 'allocate', bytes()))]).toEqual([2]);
+    expect(servers).toHaveLength(2);
+    client.close();
+  });
+});
