@@ -86,7 +86,9 @@ function portInUse(port) {
 
 async function dealWithForeignClusters(layout, env) {
   // Only a cluster on the same ports is in the way.
-  const foreign = allTsparkDaemons().filter((d) => d.home !== layout.home && d.portOffset === layout.portOffset);
+  const foreign = allTsparkDaemons().filter(
+    (d) => d.home !== layout.home && d.portOffset === layout.portOffset,
+  );
   if (foreign.length === 0) return;
   const homes = [...new Set(foreign.map((d) => d.home))];
   if (env.CI || env.TSPARK_HADOOP_TAKEOVER) {
@@ -160,12 +162,20 @@ async function waitHealthy(layout, spawned) {
     }
     if (!hdfs.ok) hdfs = await hdfsHealth(layout);
     if (hdfs.ok && !dirsReady) {
-      await ensureHdfsDirectories(layout, hdfsDirectories(layout.user));
-      dirsReady = true;
+      try {
+        await ensureHdfsDirectories(layout, hdfsDirectories(layout.user));
+        dirsReady = true;
+      } catch (e) {
+        // A NameNode still warming up on a busy machine can be slow: retry.
+        hdfs = { ok: true, why: `creating HDFS dirs: ${e.message}` };
+      }
     }
     if (!yarn.ok) yarn = await yarnHealth(layout);
     if (dirsReady && yarn.ok) return yarn.nodes;
-    const report = [hdfs.ok ? 'HDFS ok' : hdfs.why, yarn.ok ? 'YARN ok' : yarn.why].join('; ');
+    const report = [
+      hdfs.ok ? (dirsReady ? 'HDFS ok' : hdfs.why || 'HDFS ok, creating dirs') : hdfs.why,
+      yarn.ok ? 'YARN ok' : yarn.why,
+    ].join('; ');
     if (report !== lastReport) say(`waiting: ${report}`);
     lastReport = report;
     await sleep(500);

@@ -2,9 +2,18 @@
 // Readiness probes over the daemons' own HTTP endpoints, and the HDFS
 // directories every start makes sure of (through WebHDFS, so no JVM is needed).
 
+// The first REST call initializes the daemon's web app (Jersey, Guice), which
+// takes seconds on a loaded machine: be patient per request, the caller retries.
+const PROBE_TIMEOUT_MS = 20_000;
+
+function describe(e) {
+  if (e.name === 'TimeoutError') return `no answer within ${PROBE_TIMEOUT_MS / 1000}s`;
+  return e.cause?.code || e.message;
+}
+
 async function getJson(url) {
   const res = await fetch(url, {
-    signal: AbortSignal.timeout(5000),
+    signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
     headers: { Accept: 'application/json' },
   });
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
@@ -22,7 +31,7 @@ export async function hdfsHealth(layout) {
     if (info.Safemode) return { ok: false, why: `NameNode in safe mode: ${info.Safemode}` };
     return { ok: true, liveDataNodes: live };
   } catch (e) {
-    return { ok: false, why: `NameNode: ${e.cause?.code || e.message}` };
+    return { ok: false, why: `NameNode: ${describe(e)}` };
   }
 }
 
@@ -37,14 +46,14 @@ export async function yarnHealth(layout) {
     if (running.length < want) return { ok: false, why: `${running.length}/${want} NodeManagers RUNNING` };
     return { ok: true, nodes: running.map((n) => ({ id: n.id, httpAddress: n.nodeHTTPAddress })) };
   } catch (e) {
-    return { ok: false, why: `ResourceManager: ${e.cause?.code || e.message}` };
+    return { ok: false, why: `ResourceManager: ${describe(e)}` };
   }
 }
 
 async function webhdfs(layout, method, path, op, params = {}) {
   const qs = new URLSearchParams({ op, 'user.name': layout.superuser, ...params });
   const url = `${layout.webhdfsUrl}${path}?${qs}`;
-  const res = await fetch(url, { method, signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(url, { method, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
   if (!res.ok) throw new Error(`WebHDFS ${op} ${path}: HTTP ${res.status} ${await res.text()}`);
   return res;
 }

@@ -95,7 +95,9 @@ export function resolveLayout(env = process.env) {
   const user = env.TSPARK_HADOOP_USER || os.userInfo().username;
   const portOffset = Number(env.TSPARK_HADOOP_PORT_OFFSET || 0);
   if (!Number.isInteger(portOffset) || portOffset < 0 || portOffset > 10000) {
-    throw new Error(`TSPARK_HADOOP_PORT_OFFSET must be an integer in 0..10000, got ${env.TSPARK_HADOOP_PORT_OFFSET}`);
+    throw new Error(
+      `TSPARK_HADOOP_PORT_OFFSET must be an integer in 0..10000, got ${env.TSPARK_HADOOP_PORT_OFFSET}`,
+    );
   }
   const ports = Object.fromEntries(Object.entries(BASE_PORTS).map(([k, v]) => [k, v + portOffset]));
   const nodeManagers = BASE_NODE_MANAGERS.map((nm) => ({
