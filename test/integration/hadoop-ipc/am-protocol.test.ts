@@ -6,6 +6,7 @@
 // ContainerManagementProtocol (with the NMToken) to a NodeManager:
 // register, allocate, start a container, watch it complete, unregister.
 import { randomBytes } from 'node:crypto';
+import protobuf from 'protobufjs';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -280,5 +281,35 @@ describe('Hadoop IPC against the real ResourceManager and NodeManagers', () => {
       return r.state === 'FINISHED' ? r : undefined;
     });
     expect(report.finalStatus).toBe('SUCCEEDED');
+  });
+});
+
+describe('SIMPLE authentication against the real ResourceManager client port', () => {
+  it('connects without SASL, asserting the user in the connection context, and calls getClusterMetrics', async () => {
+    const clientAddress = yarnSite('yarn.resourcemanager.address') ?? '127.0.0.1:8032';
+    const [host, port] = clientAddress.split(':') as [string, string];
+    const client = new IpcClient({
+      host,
+      port: Number(port),
+      protocol: { name: 'org.apache.hadoop.yarn.api.ApplicationClientProtocolPB', version: 1n },
+      auth: () => ({ kind: 'simple', user: cluster.user }),
+      clientId: identity.clientId,
+      callIds: identity,
+      randomBytes,
+      logger,
+    });
+    clients.push(client);
+    // GetClusterMetricsRequestProto is empty; the response is
+    // GetClusterMetricsResponseProto { 1: YarnClusterMetricsProto { 1: num_node_managers } }.
+    const response = await client.call(
+      { name: 'org.apache.hadoop.yarn.api.ApplicationClientProtocolPB', version: 1n },
+      'getClusterMetrics',
+      new Uint8Array(0),
+    );
+    const reader = protobuf.Reader.create(response);
+    expect(reader.uint32()).toBe((1 << 3) | 2);
+    const metrics = protobuf.Reader.create(reader.bytes());
+    expect(metrics.uint32()).toBe((1 << 3) | 0);
+    expect(metrics.int32()).toBe(cluster.nodeManagers.length);
   });
 });
