@@ -165,4 +165,17 @@ describe('ResourceManager REST client on the test cluster', () => {
       await standby.close();
     }
   });
+
+  it('pointed at the wrong service or a dead port: errors that say which address to check', async () => {
+    const once = { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0, multiplier: 1 };
+    const wrong = new ResourceManagerClient({ resourceManagers: [cluster.nameNodeUrl], retry: once });
+    await expect(wrong.clusterMetrics()).rejects.toMatchObject({ code: 'HADOOP_HTTP_ERROR', httpStatus: 404 });
+    const dead = await deadUrl();
+    const none = new ResourceManagerClient({ resourceManagers: [dead], retry: once });
+    const err = (await none.newApplication().catch((e: unknown) => e)) as Error & { code: string };
+    expect(err.code).toBe('HADOOP_UNREACHABLE');
+    expect(err.message).toContain(`Cannot reach the ResourceManager at ${dead}`);
+    expect(err.message).toContain('yarn.resourcemanager.webapp.address');
+  });
 });
+
