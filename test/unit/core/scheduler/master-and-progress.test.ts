@@ -23,7 +23,7 @@ describe('console progress bar', () => {
   it("draws Spark's bar", () => {
     // 40 columns: 9 for '[Stage 1:', 13 for '(3 + 2) / 10]', 18 for the bar of which 3/10 is done
     expect(renderStage({ id: 1, total: 10, done: 3 }, 40, 2)).toBe(`[Stage 1:=====>${' '.repeat(12)}(3 + 2) / 10]`);
-    expect(renderStage({ id: 0, total: 4, done: 4 }, 30, 0)).toBe('[Stage 0:==========(4 + 0) / 4]');
+    expect(renderStage({ id: 0, total: 4, done: 4 }, 30, 0)).toBe(`[Stage 0:${'='.repeat(9)}(4 + 0) / 4]`);
   });
 
   it('appears after half a second, updates, and erases itself when the stage ends', () => {
