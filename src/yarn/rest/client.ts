@@ -146,9 +146,10 @@ export class ResourceManagerClient {
   }
 
   /**
-   * Submits the application (202 Accepted). Retried only when the request
-   * cannot have reached the RM: whether the RM tolerates a duplicate is not
-   * something to depend on.
+   * Submits the application (202 Accepted). Safe to repeat: the RM answers a
+   * second submission of an id it knows with 202 again and changes nothing
+   * (recorded on 3.4.3: fixture `submit-duplicate-accepted`), so a submission
+   * whose answer was lost is retried like any idempotent call.
    */
   async submitApplication(context: ApplicationSubmissionContext): Promise<void> {
     await this.call({
@@ -156,7 +157,7 @@ export class ResourceManagerClient {
       resource: '/apps',
       body: context,
       expect: [202],
-      idempotent: false,
+      idempotent: true,
       appId: context['application-id'],
     });
   }

@@ -225,9 +225,17 @@ describe('retries (manual clock)', () => {
     expect(clock.sleeps).toEqual([Math.floor(100 * 0.5), Math.floor(200 * 0.5)]);
   });
 
-  it('never repeats a submission the RM may have received (5xx)', async () => {
-    const rm = await server(() => ({ status: 500, body: 'x' }));
-    await expect(rmClient([rm.url]).submitApplication({ 'application-id': 'application_1_0001' })).rejects.toMatchObject({ httpStatus: 500 });
+  it('repeats a submission after a 5xx: the RM accepts a repeated id (recorded)', async () => {
+    let n = 0;
+    const rm = await server(() => (++n === 1 ? { status: 500, body: 'x' } : replay(fx('submit-duplicate-accepted'))));
+    await rmClient([rm.url]).submitApplication({ 'application-id': 'application_1_0001' });
+    expect(rm.requests).toHaveLength(2);
+    expect(rm.requests[1]!.body.equals(rm.requests[0]!.body)).toBe(true);
+  });
+
+  it('never repeats a 4xx answer, e.g. a rejected submission', async () => {
+    const rm = await server(() => replay(fx('error-submit-memory-above-maximum')));
+    await expect(rmClient([rm.url]).submitApplication({ 'application-id': 'application_1_0001' })).rejects.toMatchObject({ httpStatus: 400 });
     expect(rm.requests).toHaveLength(1);
   });
 
