@@ -69,6 +69,9 @@ function daemonJvmArgs(layout, daemon) {
     `-Xmx${daemon.heap}`,
     '-Xms64m',
     '-XX:+UseSerialGC',
+    // C1 only: JIT threads dominate start-up CPU on two cores, and these daemons
+    // do little hot computation. The DataNode keeps C2 for checksumming data.
+    ...(daemon.name === 'datanode' ? [] : ['-XX:TieredStopAtLevel=1']),
     '-XX:MaxMetaspaceSize=256m',
     '-XX:+ExitOnOutOfMemoryError',
     ...jvmModuleFlags(),
