@@ -35,17 +35,12 @@ export interface HttpAnswer {
 /** Error codes meaning the connection was never made, so nothing reached the server. */
 const NOT_DELIVERED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
-/** An axios instance with the settings every call needs; callers may pass their own. */
+/**
+ * A fresh axios instance; callers may inject their own (every setting a call
+ * depends on is passed per request in `sendHttp`, so any instance works).
+ */
 export function createHttpClient(): AxiosInstance {
-  return axios.create({
-    // Hadoop endpoints are addressed directly; environment proxies would be a surprise.
-    proxy: false,
-    maxRedirects: 0,
-    validateStatus: () => true,
-    maxBodyLength: Infinity,
-    maxContentLength: Infinity,
-    transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
-  });
+  return axios.create();
 }
 
 function flattenHeaders(h: RawAxiosResponseHeaders | AxiosResponseHeaders): Record<string, string | undefined> {
@@ -70,6 +65,7 @@ export async function sendHttp(http: AxiosInstance, call: HttpCall, req: Request
       transformRequest: [(data: unknown) => data],
       validateStatus: () => true,
       maxRedirects: 0,
+      // Hadoop endpoints are addressed directly; environment proxies would be a surprise.
       proxy: false,
       maxBodyLength: Infinity,
       maxContentLength: Infinity,
