@@ -209,6 +209,34 @@ describe('readShuffleInput', () => {
         });
       }
 
+      it('merges sorted, map-side combined outputs and folds them (inputsSorted + aggregator)', async () => {
+        const inputs = mapInputs(3, 10_000, 2_000, 17);
+        const outs = await writeMaps(inputs, 2, { aggregator: sumAggregator, sortKeys: true, budget });
+        const sums = new Map<string, number>();
+        for (const [k, v] of inputs.flat())
+          sums.set(k as string, (sums.get(k as string) ?? 0) + (v as number));
+        const got: Rec[] = [];
+        for (let p = 0; p < 2; p++) {
+          const part = await collect(
+            readShuffleInput(
+              outs.map((o) => readLocalShuffleBlock(o, p)),
+              {
+                aggregator: sumAggregator,
+                mapSideCombined: true,
+                sortKeys: 'ascending',
+                inputsSorted: true,
+                dir: tmp.dir,
+                memory: new MemoryBudget(budget),
+              },
+            ),
+          );
+          const keys = part.map((r) => r[0]);
+          expect(keys).toEqual(keys.slice().sort(plainCompare));
+          got.push(...part);
+        }
+        expect(multiset(got)).toEqual(multiset([...sums]));
+      });
+
       it('aggregates and sorts together (sorted reduceByKey output)', async () => {
         const inputs = mapInputs(2, 20_000, 3_000, 15);
         const outs = await writeMaps(inputs, 1, { aggregator: sumAggregator, budget });
