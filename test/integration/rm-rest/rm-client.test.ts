@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HadoopRemoteError, RemoteNotFoundError } from '../../../src/hadoop/rest/errors.js';
+import { WebHdfsClient } from '../../../src/hadoop/webhdfs/client.js';
 import { ResourceManagerClient } from '../../../src/yarn/rest/client.js';
 import { leafQueues } from '../../../src/yarn/rest/scheduler.js';
 import type { AppInfo, ApplicationSubmissionContext } from '../../../src/yarn/rest/types.js';
@@ -177,5 +178,43 @@ describe('ResourceManager REST client on the test cluster', () => {
     expect(err.message).toContain(`Cannot reach the ResourceManager at ${dead}`);
     expect(err.message).toContain('yarn.resourcemanager.webapp.address');
   });
-});
 
+  it('a file staged over WebHDFS is localized into the AM container when size and timestamp are exact; a wrong timestamp fails the localization', async () => {
+    const hdfs = new WebHdfsClient({ namenodes: [cluster.nameNodeUrl], user: cluster.user });
+    const dir = `/tmp/tspark-it-rm-${process.pid}-${Date.now()}`;
+    const text = 'staged over webhdfs\n';
+    await hdfs.mkdirs(dir, 0o700);
+    await hdfs.create(`${dir}/hello.txt`, text, { permission: 0o644 });
+    const st = await hdfs.getFileStatus(`${dir}/hello.txt`);
+    const resource = (timestamp: number) => ({
+      'local-resources': {
+        entry: [
+          {
+            key: 'staged.txt',
+            value: { resource: `${cluster.defaultFS}${dir}/hello.txt`, type: 'FILE' as const, visibility: 'APPLICATION' as const, size: st.length, timestamp },
+          },
+        ],
+      },
+      commands: { command: 'cat staged.txt 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr' },
+    });
+    try {
+      const { 'application-id': good } = await rm.newApplication();
+      started.push(good);
+      await rm.submitApplication({ ...submission(good, 'it-localize', 'unused'), 'am-container-spec': resource(st.modificationTime) });
+      await waitFor(good, (r) => TERMINAL.includes(r.state));
+      const [attempt] = await rm.getApplicationAttempts(good);
+      const out = cluster.nodeManagers.map((nm) => path.join(nm.logDir, good, attempt!.containerId, 'stdout')).filter((f) => existsSync(f));
+      expect(out).toHaveLength(1);
+      expect(readFileSync(out[0]!, 'utf8')).toBe(text);
+
+      const { 'application-id': bad } = await rm.newApplication();
+      started.push(bad);
+      await rm.submitApplication({ ...submission(bad, 'it-localize-stale', 'unused'), 'am-container-spec': resource(st.modificationTime - 1) });
+      const report = await waitFor(bad, (r) => TERMINAL.includes(r.state));
+      expect(report.state).toBe('FAILED');
+      expect(report.diagnostics).toContain('changed on src filesystem');
+    } finally {
+      await hdfs.delete(dir, true);
+    }
+  });
+});

@@ -15,7 +15,7 @@ import {
 } from '../../../src/hadoop/rest/errors.js';
 import { WebHdfsClient } from '../../../src/hadoop/webhdfs/client.js';
 import { hadoopCluster } from '../../support/hadoop.js';
-import { deadUrl } from '../../unit/hadoop/rest/fake-server.js';
+import { FakeServer, deadUrl } from '../../unit/hadoop/rest/fake-server.js';
 
 const cluster = hadoopCluster();
 const base = `/tmp/tspark-it-webhdfs-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -224,10 +224,28 @@ describe('WebHDFS client on the test cluster', () => {
     expect((await owner.readAll(`${priv}/secret.txt`)).toString()).toBe('again');
   });
 
-  it('HA list: an unreachable first NameNode is skipped and the real one remembered', async () => {
+  it('HA list: an unreachable NameNode and a standby are skipped, the real one remembered', async () => {
     const ha = new WebHdfsClient({ namenodes: [await deadUrl(), cluster.nameNodeUrl], user: cluster.user });
     expect((await ha.getFileStatus(base)).type).toBe('DIRECTORY');
     expect(ha.activeNameNode).toBe(cluster.nameNodeUrl);
+
+    // A stand-in standby NameNode (StandbyException, as a standby answers every op).
+    const standby = await FakeServer.start(() => ({
+      status: 403,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        RemoteException: { exception: 'StandbyException', javaClassName: 'org.apache.hadoop.ipc.StandbyException', message: 'Operation category READ is not supported in state standby' },
+      }),
+    }));
+    try {
+      const viaStandby = new WebHdfsClient({ namenodes: [standby.url, cluster.nameNodeUrl], user: cluster.user });
+      await viaStandby.create(`${base}/ha.txt`, 'through the active NameNode');
+      expect((await viaStandby.readAll(`${base}/ha.txt`)).toString()).toBe('through the active NameNode');
+      expect(viaStandby.activeNameNode).toBe(cluster.nameNodeUrl);
+      expect(standby.requests).toHaveLength(1);
+    } finally {
+      await standby.close();
+    }
   });
 
   it('pointed at the wrong service or a dead port: errors that say which address to check', async () => {
