@@ -4,10 +4,8 @@ import { createHash } from 'node:crypto';
  * DIGEST-MD5 client computations (RFC 2831) as pure functions: the caller
  * supplies the client nonce, so every output is reproducible in tests.
  *
- * Only the `auth` quality of protection is implemented: it needs no
- * security layer after authentication. Servers configured with
- * hadoop.rpc.protection=integrity or privacy only are refused with a clear
- * error (see sasl-client.ts).
+ * The security layers that auth-int and auth-conf add after authentication
+ * are in digest-security-layer.ts.
  */
 
 /** Directives of a server challenge (RFC 2831 §2.1.1); multi-valued qop/cipher split into lists. */
@@ -117,6 +115,8 @@ export interface DigestInputs {
   qop: 'auth' | 'auth-int' | 'auth-conf';
   digestUri: string;
   authzid?: string | undefined;
+  /** auth-conf only: the cipher chosen from the challenge's list. */
+  cipher?: string | undefined;
 }
 
 const md5 = (data: Buffer | string): Buffer => createHash('md5').update(data).digest();
@@ -168,6 +168,7 @@ export function encodeDigestResponse(inputs: DigestInputs, maxbuf = 65536): stri
     `response=${digestResponse(inputs)}`,
     `qop=${inputs.qop}`,
   ];
+  if (inputs.qop === 'auth-conf' && inputs.cipher) parts.push(`cipher=${quote(inputs.cipher)}`);
   if (inputs.authzid) parts.push(`authzid=${quote(inputs.authzid)}`);
   return parts.join(',');
 }

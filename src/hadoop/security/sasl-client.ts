@@ -8,6 +8,7 @@ import {
   parseRspauth,
   type DigestInputs,
 } from './digest-md5.js';
+import { createDigestSecurityLayer, type SaslSecurityLayer } from './digest-security-layer.js';
 import type { HadoopToken } from './token.js';
 
 /**
@@ -18,14 +19,28 @@ import type { HadoopToken } from './token.js';
  *   start()            -> NEGOTIATE
  *   server NEGOTIATE   -> INITIATE (TOKEN/DIGEST-MD5 response, or SIMPLE: done)
  *   server CHALLENGE   -> RESPONSE            (only if no challenge came with NEGOTIATE)
- *   server SUCCESS     -> done, after rspauth is verified (or SIMPLE switch)
+ *   server SUCCESS     -> done, after rspauth is verified (or SIMPLE switch);
+ *                         for qop auth-int/auth-conf the outcome carries the
+ *                         security layer that wraps everything afterwards
  *
  * Hadoop's TOKEN servers use protocol "" and server id "default", so the
  * digest-uri is "/default"; username and password are the Base64 of the
  * token's identifier and password bytes (SaslRpcServer.encodeIdentifier).
  */
 
-export type SaslOutcome = { method: 'TOKEN'; qop: 'auth' } | { method: 'SIMPLE' };
+export type SaslQop = 'auth' | 'auth-int' | 'auth-conf';
+
+export type SaslOutcome =
+  | {
+      method: 'TOKEN';
+      qop: SaslQop;
+      /** Present for auth-int and auth-conf: everything after SUCCESS is wrapped with it. */
+      securityLayer?: SaslSecurityLayer;
+    }
+  | { method: 'SIMPLE' };
+
+/** Weakest first: "auth" needs no security layer, and servers that offer several accept it. */
+export const DEFAULT_QOP_PREFERENCE: readonly SaslQop[] = ['auth', 'auth-int', 'auth-conf'];
 
 export interface SaslStep {
   /** The message to send, if any. */
@@ -43,6 +58,13 @@ export interface SaslClientOptions {
   randomBytes: (n: number) => Uint8Array;
   /** Used in error messages, e.g. "ResourceManager 127.0.0.1:8030". */
   peer: string;
+  /**
+   * Qualities of protection we accept, in order of preference (the first one
+   * the server offers wins). Hadoop's client derives this from its own
+   * hadoop.rpc.protection; the default takes whatever the server offers,
+   * weakest first.
+   */
+  qopPreference?: readonly SaslQop[];
 }
 
 type State = 'INITIAL' | 'NEGOTIATE_SENT' | 'INITIATE_SENT' | 'RESPONSE_SENT' | 'DONE' | 'FAILED';
@@ -50,6 +72,7 @@ type State = 'INITIAL' | 'NEGOTIATE_SENT' | 'INITIATE_SENT' | 'RESPONSE_SENT' | 
 export class SaslRpcClient {
   private state: State = 'INITIAL';
   private digest: DigestInputs | undefined;
+  private maxbuf: number | undefined;
   private selected: SaslAuth | undefined;
 
   constructor(private readonly options: SaslClientOptions) {}
@@ -97,7 +120,10 @@ export class SaslRpcClient {
         if (!this.digest) throw this.fail('the server reported SUCCESS before any challenge was answered');
         this.verifyRspauth(message.token);
         this.state = 'DONE';
-        return { done: { method: 'TOKEN', qop: 'auth' } };
+        const digest = this.digest;
+        if (digest.qop === 'auth') return { done: { method: 'TOKEN', qop: 'auth' } };
+        const securityLayer = createDigestSecurityLayer({ ...digest, qop: digest.qop }, this.maxbuf);
+        return { done: { method: 'TOKEN', qop: digest.qop, securityLayer } };
       }
       default:
         this.unexpected(message.state);
@@ -152,12 +178,18 @@ export class SaslRpcClient {
     } catch (e) {
       throw this.fail(`cannot read the DIGEST-MD5 challenge: ${(e as Error).message}`, e);
     }
-    if (!challenge.qop.includes('auth')) {
+    const qop = (this.options.qopPreference ?? DEFAULT_QOP_PREFERENCE).find(
+      (q) => challenge.qop.includes(q) && (q !== 'auth-conf' || challenge.cipher.includes('3des')),
+    );
+    if (!qop) {
       throw this.fail(
-        `the server requires SASL quality of protection ${challenge.qop.join('/')} and tspark implements only "auth"; ` +
-          'set hadoop.rpc.protection to include "authentication" on the cluster',
+        `the server offers SASL quality of protection ${challenge.qop.join('/')}` +
+          (challenge.cipher.length > 0 ? ` with ciphers ${challenge.cipher.join('/')}` : '') +
+          `, and this client accepts ${(this.options.qopPreference ?? DEFAULT_QOP_PREFERENCE).join('/')}` +
+          ' (auth-conf only with 3des); align hadoop.rpc.protection on the cluster with the client',
       );
     }
+    this.maxbuf = challenge.maxbuf;
     this.digest = {
       username: Buffer.from(token.identifier).toString('base64'),
       password: Buffer.from(token.password).toString('base64'),
@@ -165,8 +197,9 @@ export class SaslRpcClient {
       nonce: challenge.nonce,
       cnonce: makeCnonce(this.options.randomBytes),
       nc: '00000001',
-      qop: 'auth',
+      qop,
       digestUri: `${auth.protocol ?? ''}/${auth.serverId ?? ''}`,
+      cipher: qop === 'auth-conf' ? '3des' : undefined,
     };
     return Buffer.from(encodeDigestResponse(this.digest), 'utf8');
   }

@@ -137,14 +137,19 @@ describe('token identifiers', () => {
 
 describe('a real container_tokens file captured from an AM container of the test cluster', () => {
   const info = JSON.parse(
-    readFileSync(fileURLToPath(new URL('../../../fixtures/ipc/container-tokens-real-am.json', import.meta.url)), 'utf8'),
+    readFileSync(
+      fileURLToPath(new URL('../../../fixtures/ipc/container-tokens-real-am.json', import.meta.url)),
+      'utf8',
+    ),
   ) as { containerId: string };
   const bytes = fixture('container-tokens-real-am.bin');
 
   it('holds exactly the AMRMToken, for the attempt of that container', () => {
     const creds = parseTokenStorage(bytes);
     expect(creds.secretKeys).toEqual([]);
-    expect(creds.tokens.map((t) => [t.alias, t.token.kind, t.token.service])).toEqual([['', 'YARN_AM_RM_TOKEN', '']]);
+    expect(creds.tokens.map((t) => [t.alias, t.token.kind, t.token.service])).toEqual([
+      ['', 'YARN_AM_RM_TOKEN', ''],
+    ]);
     const token = requireAmRmToken(creds);
     expect(token.password.length).toBe(20); // HMAC-SHA1
     const id = decodeAmRmTokenIdentifier(token.identifier);

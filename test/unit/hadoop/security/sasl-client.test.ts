@@ -92,12 +92,67 @@ describe('SaslRpcClient', () => {
     });
   });
 
-  it('refuses a server that requires integrity or privacy, naming the setting', () => {
+  it('negotiates auth-int when the server requires integrity, and returns its security layer', () => {
     const c = client();
     c.start();
     const strict = {
       ...tokenAuth,
-      challenge: Buffer.from(`nonce="${NONCE}",qop="auth-conf,auth-int",algorithm=md5-sess`),
+      challenge: Buffer.from(
+        `realm="default",nonce="${NONCE}",qop="auth-conf,auth-int",charset=utf-8,cipher="3des,rc4",algorithm=md5-sess`,
+      ),
+    };
+    const step = c.receive({ state: 'NEGOTIATE', auths: [strict] });
+    const response = parseDirectives(Buffer.from(step.send!.token!).toString());
+    expect(response.get('qop')).toBe('auth-int');
+    expect(response.get('cipher')).toBeUndefined();
+    // hadoop-ipc notes §6.8: the JDK-accepted auth-int response and rspauth for this vector.
+    expect(response.get('response')).toBe('394a861659ac888bb07b2b2065c66c8e');
+    const done = c.receive({
+      state: 'SUCCESS',
+      token: Buffer.from('rspauth=84751fcf9ae7e156bdca3cc78845d131'),
+    }).done;
+    expect(done).toMatchObject({ method: 'TOKEN', qop: 'auth-int' });
+    const layer = (done as { securityLayer?: { wrap(m: Uint8Array): Uint8Array } }).securityLayer!;
+    expect(Buffer.from(layer.wrap(Buffer.from('hello'))).toString('hex')).toBe(
+      '68656c6c6f836b301430a12ff138cd000100000000',
+    );
+  });
+
+  it('asks for 3des with auth-conf, and refuses auth-conf without 3des', () => {
+    const c = new SaslRpcClient({
+      token,
+      allowSimple: false,
+      randomBytes,
+      peer: 'rm',
+      qopPreference: ['auth-conf'],
+    });
+    c.start();
+    const privacy = (ciphers: string) => ({
+      ...tokenAuth,
+      challenge: Buffer.from(
+        `realm="default",nonce="${NONCE}",qop="auth-conf",cipher="${ciphers}",algorithm=md5-sess`,
+      ),
+    });
+    const step = c.receive({ state: 'NEGOTIATE', auths: [privacy('rc4,3des')] });
+    const response = parseDirectives(Buffer.from(step.send!.token!).toString());
+    expect([response.get('qop'), response.get('cipher')]).toEqual(['auth-conf', '3des']);
+    const d = new SaslRpcClient({ token, allowSimple: false, randomBytes, peer: 'rm' });
+    d.start();
+    expect(() => d.receive({ state: 'NEGOTIATE', auths: [privacy('rc4,des')] })).toThrow(/3des/);
+  });
+
+  it('refuses a qop outside its preference, naming the setting', () => {
+    const c = new SaslRpcClient({
+      token,
+      allowSimple: false,
+      randomBytes,
+      peer: 'rm',
+      qopPreference: ['auth'],
+    });
+    c.start();
+    const strict = {
+      ...tokenAuth,
+      challenge: Buffer.from(`nonce="${NONCE}",qop="auth-int",algorithm=md5-sess`),
     };
     expect(() => c.receive({ state: 'NEGOTIATE', auths: [strict] })).toThrow(/hadoop.rpc.protection/);
   });
