@@ -235,13 +235,13 @@ async function start(layout, env) {
     }
     const spawned = {};
     const nmEnv = nodeManagerEnv(env);
-    for (const d of missing) {
-      spawned[d.name] = spawnDaemon(layout, java, jars, d, d.nodeManager ? nmEnv : {});
-      pids[d.name] = spawned[d.name];
-    }
-    if (missing.length) say(`starting ${missing.map((d) => d.name).join(', ')} (logs in ${layout.logDir})`);
     let rmNodes;
     try {
+      for (const d of missing) {
+        spawned[d.name] = spawnDaemon(layout, java, jars, d, d.nodeManager ? nmEnv : {});
+        pids[d.name] = spawned[d.name];
+      }
+      if (missing.length) say(`starting ${missing.map((d) => d.name).join(', ')} (logs in ${layout.logDir})`);
       rmNodes = await waitHealthy(layout, spawned);
     } catch (e) {
       say('start failed; stopping the daemons this start launched');

@@ -11,6 +11,7 @@ import {
   readFileSync,
   readdirSync,
   readlinkSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -180,6 +181,9 @@ export function isAlive(pid) {
 export function spawnDaemon(layout, java, jars, daemon, extraEnv) {
   mkdirSync(layout.logDir, { recursive: true });
   mkdirSync(layout.pidDir, { recursive: true });
+  // Keep one previous log, so a failure report shows only this run's lines.
+  const logPath = path.join(layout.logDir, `${daemon.name}.log`);
+  if (existsSync(logPath)) renameSync(logPath, path.join(layout.logDir, `${daemon.name}.previous.log`));
   const outPath = path.join(layout.logDir, `${daemon.name}.out`);
   const out = openSync(outPath, 'w');
   const env = {
@@ -278,7 +282,8 @@ export function removePidFile(layout, name) {
 /** The last `n` lines of a daemon's log and .out files, for failure reports. */
 export function tailLogs(layout, name, n = 40) {
   const parts = [];
-  for (const file of [`${name}.out`, `${name}.log`]) {
+  // .out last: a JVM that dies early says why there.
+  for (const file of [`${name}.log`, `${name}.out`]) {
     const p = path.join(layout.logDir, file);
     if (!existsSync(p)) continue;
     const lines = readFileSync(p, 'utf8').trimEnd().split('\n');
