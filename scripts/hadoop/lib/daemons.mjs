@@ -129,12 +129,22 @@ function pidFile(layout, name) {
   return path.join(layout.pidDir, `${name}.pid`);
 }
 
-/** The pid of a running daemon of this cluster, or undefined. */
+/**
+ * The pid of a running daemon of this cluster, or undefined. A daemon whose
+ * pid file was lost (state dir partly wiped) is found through /proc and its
+ * pid file rewritten.
+ */
 export function runningPid(layout, name) {
   const file = pidFile(layout, name);
-  if (!existsSync(file)) return undefined;
-  const pid = Number(readFileSync(file, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 && isOurs(pid, layout, name) ? pid : undefined;
+  if (existsSync(file)) {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && isOurs(pid, layout, name)) return pid;
+  }
+  const adopted = allTsparkDaemons().find((d) => d.home === layout.home && d.name === name);
+  if (!adopted) return undefined;
+  mkdirSync(layout.pidDir, { recursive: true });
+  writeFileSync(file, `${adopted.pid}\n`);
+  return adopted.pid;
 }
 
 /** Every tspark Hadoop daemon on this machine, whatever its state dir and ports. */
