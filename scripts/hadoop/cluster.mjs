@@ -4,7 +4,7 @@
 // classpath | yarn ... | hdfs ...  (the bash wrappers beside this file call it).
 // See docs/test-cluster.md.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { SetupError, ensureClasspath, findJava } from './lib/assemble.mjs';
@@ -37,7 +37,17 @@ const say = (msg) => console.error(`[hadoop] ${msg}`);
 
 class StartError extends Error {}
 
+const truthy = (v) => !!v && v !== '0' && v.toLowerCase() !== 'false';
+
 // ---------------------------------------------------------------- locking
+function lockAgeMs(dir) {
+  try {
+    return Date.now() - statSync(dir).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 // start and stop of one state dir exclude each other (several test runs may
 // race to start the same cluster); a lock whose owner died is taken over.
 async function withLock(layout, fn) {
@@ -53,7 +63,9 @@ async function withLock(layout, fn) {
     } catch (e) {
       if (e.code !== 'EEXIST') throw e;
       const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8').trim()) : NaN;
-      if (Number.isInteger(owner) && owner > 0 && !isAlive(owner)) {
+      const dead =
+        Number.isInteger(owner) && owner > 0 ? !isAlive(owner) : lockAgeMs(layout.lockDir) > 10_000;
+      if (dead) {
         rmSync(layout.lockDir, { recursive: true, force: true });
         continue;
       }
@@ -91,7 +103,7 @@ async function dealWithForeignClusters(layout, env) {
   );
   if (foreign.length === 0) return;
   const homes = [...new Set(foreign.map((d) => d.home))];
-  if (env.CI || env.TSPARK_HADOOP_TAKEOVER) {
+  if (truthy(env.CI) || truthy(env.TSPARK_HADOOP_TAKEOVER)) {
     say(`stopping a test cluster of another state dir (${homes.join(', ')}) that holds the fixed ports`);
     await terminate(foreign.map((d) => d.pid));
     return;
