@@ -98,6 +98,10 @@ export class TaskScheduler implements SchedulerBackendClient {
       const tsm = this.managers[i]!;
       if (tsm.isDone) {
         this.managers.splice(i, 1);
+        if (tsm.runningCount > 0) {
+          // an aborted task set: results of its still-running tasks will be ignored
+          for (const [taskId, m] of this.taskIdToManager) if (m === tsm) this.taskIdToManager.delete(taskId);
+        }
         this.backend.releaseBinary(tsm.taskSet.binaryId);
       }
     }

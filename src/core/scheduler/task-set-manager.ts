@@ -26,6 +26,8 @@ export class TaskSetManager {
   private numSuccessful = 0;
   /** No more tasks will be launched: finished or aborted. Results still arriving are ignored. */
   zombie = false;
+  /** Given up (a task failed too often, or its job ended): dropped at once, running tasks are not waited for. */
+  aborted = false;
 
   constructor(
     readonly taskSet: TaskSet,
@@ -101,7 +103,7 @@ export class TaskSetManager {
     if (this.zombie) return;
     this.failures[index]!++;
     if (this.failures[index]! >= this.maxFailures) {
-      this.zombie = true;
+      this.abort();
       this.callbacks.taskSetFailed(this, this.taskSet.tasks[index]!.partition.index, this.failures[index]!, error);
       return;
     }
@@ -110,11 +112,12 @@ export class TaskSetManager {
 
   abort(): void {
     this.zombie = true;
+    this.aborted = true;
     this.pending.length = 0;
   }
 
   /** True when nothing of this task set is running or left to launch. */
   get isDone(): boolean {
-    return this.zombie && this.running.size === 0;
+    return this.aborted || (this.zombie && this.running.size === 0);
   }
 }

@@ -15,6 +15,8 @@ import { locateWorkerScript, type WorkerScript } from './worker-script.js';
  * tasks at once so it never idles waiting for the next launch message.
  */
 const PIPELINE_DEPTH = 2;
+/** A larger young generation than V8's default: tasks allocate many short-lived records. */
+const YOUNG_GENERATION_MB = 64;
 
 export interface LocalBackendOptions {
   threads: number;
@@ -27,6 +29,8 @@ export interface LocalBackendOptions {
 
 interface WorkerSlot {
   id: string;
+  index: number;
+  generation: number;
   worker: Worker;
   inFlight: number;
   binaries: Set<number>;
@@ -54,28 +58,31 @@ export class LocalBackend implements SchedulerBackend {
   async start(client: SchedulerBackendClient): Promise<void> {
     this.client = client;
     this.script = await locateWorkerScript();
-    for (let i = 0; i < this.options.threads; i++) {
-      const id = `local-${i}`;
-      const localDir = join(this.options.localDir, `executor-${i}`);
-      await mkdir(localDir, { recursive: true });
-      const data: ExecutorOptions = {
-        executorId: id,
-        conf: this.options.conf,
-        localDir,
-        taskMemoryBytes: this.options.taskMemoryBytes,
-        storageMemoryBytes: this.options.storageMemoryBytes,
-      };
-      const worker = new Worker(this.script.path, { workerData: data });
-      const slot: WorkerSlot = { id, worker, inFlight: 0, binaries: new Set(), broadcasts: new Set() };
-      worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
-      worker.on('error', (err) => this.onWorkerExit(slot, `crashed: ${err.message}`));
-      worker.on('exit', (code) => {
-        if (!this.stopping) this.onWorkerExit(slot, `exited with code ${code}`);
-        slot.stopped?.();
-      });
-      this.workers.push(slot);
-    }
+    for (let i = 0; i < this.options.threads; i++) await this.startWorker(i, 0);
     this.log.debug({ threads: this.options.threads }, 'local backend started');
+  }
+
+  /** Starts worker `index`; a replacement after a crash gets a new generation (and executor id). */
+  private async startWorker(index: number, generation: number): Promise<void> {
+    const id = generation === 0 ? `local-${index}` : `local-${index}.${generation}`;
+    const localDir = join(this.options.localDir, `executor-${index}-${generation}`);
+    await mkdir(localDir, { recursive: true });
+    const data: ExecutorOptions = {
+      executorId: id,
+      conf: this.options.conf,
+      localDir,
+      taskMemoryBytes: this.options.taskMemoryBytes,
+      storageMemoryBytes: this.options.storageMemoryBytes,
+    };
+    const worker = new Worker(this.script!.path, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    const slot: WorkerSlot = { id, index, generation, worker, inFlight: 0, binaries: new Set(), broadcasts: new Set() };
+    worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
+    worker.on('error', (err) => this.onWorkerExit(slot, `crashed: ${err.message}`));
+    worker.on('exit', (code) => {
+      if (!this.stopping) this.onWorkerExit(slot, `exited with code ${code}`);
+      slot.stopped?.();
+    });
+    this.workers.push(slot);
   }
 
   reviveOffers(): void {
@@ -140,6 +147,11 @@ export class LocalBackend implements SchedulerBackend {
     this.log.error({ executorId: w.id }, `Lost executor ${w.id}: ${reason}`);
     this.workers = this.workers.filter((x) => x !== w);
     this.client?.executorLost(w.id, reason);
+    // replace it, as YARN replaces a lost executor: the job must not wait for a slot forever
+    this.startWorker(w.index, w.generation + 1).then(
+      () => this.reviveOffers(),
+      (e: Error) => this.log.error({ executorId: w.id }, `could not replace executor ${w.id}: ${e.message}`),
+    );
   }
 
   registerBroadcast(id: number, bytes: Buffer): void {

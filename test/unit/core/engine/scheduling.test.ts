@@ -95,6 +95,36 @@ describe('job failure', () => {
   });
 });
 
+describe('lost executors', () => {
+  it('a worker that dies is replaced and its task runs again', async () => {
+    const sc = testContext('local[2,2]');
+    try {
+      const marker = join(dir, 'died-once');
+      const out = await sc
+        .parallelize([1, 2, 3, 4], 4)
+        .map(
+          (x, env) => {
+            // shipped functions may require built-ins: that is what this checks
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const fs = require('node:fs');
+            if (x === 3 && !fs.existsSync(env.marker)) {
+              fs.writeFileSync(env.marker, '');
+              process.exit(7); // ends this worker thread
+            }
+            return x + 1;
+          },
+          { marker },
+        )
+        .collect();
+      expect(out).toEqual([2, 3, 4, 5]);
+      expect(await sc.parallelize([1, 2, 3], 3).count()).toBe(3);
+      expectSchedulerIdle(sc);
+    } finally {
+      await sc.stop();
+    }
+  });
+});
+
 describe('stages', () => {
   it('reuses completed shuffle outputs across jobs (map stage skipped)', async () => {
     const { logger, lines } = captureLogs();
