@@ -137,9 +137,10 @@ describe('tspark-submit --master yarn --deploy-mode cluster', () => {
     }
     const started = logs.split('\n').find((l) => l.includes('ApplicationMaster started'));
     expect(started, logs.slice(0, 2000)).toBeDefined();
-    const record = JSON.parse(started!) as Record<string, unknown>;
-    expect(record).toMatchObject({ deployMode: 'cluster', app: '__app__.mjs', mainExport: 'default', appArgs: 2, runtimeVersion: '0.1.0', tokenFile: true });
-    expect(record.confEntries as number).toBeGreaterThan(5);
+    for (const field of ['deployMode=cluster', 'app=__app__.mjs', 'mainExport=default', 'appArgs=2', 'runtimeVersion=0.1.0', 'tokenFile=true']) {
+      expect(started).toContain(field);
+    }
+    expect(Number(/confEntries=(\d+)/.exec(started!)?.[1])).toBeGreaterThan(5);
 
     const second = await runCli([...base(), APP], env);
     expect(second.code).toBe(ExitCode.APP_FAILED);
