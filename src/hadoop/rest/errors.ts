@@ -95,7 +95,8 @@ const KINDS: Record<RemoteErrorKind, KindSpec> = {
     code: 'HDFS_SAFE_MODE',
     exitCode: ExitCode.REMOTE,
     retriable: true,
-    hint: () => 'The NameNode is in safe mode (starting up or low on disk); wait, or check `hdfs dfsadmin -safemode get`.',
+    hint: () =>
+      'The NameNode is in safe mode (starting up or low on disk); wait, or check `hdfs dfsadmin -safemode get`.',
   },
   retriable: {
     code: 'HADOOP_RETRIABLE',
@@ -204,7 +205,13 @@ export class HadoopRemoteError extends TsparkError {
   readonly httpStatus: number;
   readonly request: RequestContext;
 
-  constructor(kind: RemoteErrorKind, message: string, remote: RemoteExceptionBody, httpStatus: number, req: RequestContext) {
+  constructor(
+    kind: RemoteErrorKind,
+    message: string,
+    remote: RemoteExceptionBody,
+    httpStatus: number,
+    req: RequestContext,
+  ) {
     const spec = KINDS[kind];
     super(spec.code, message, {
       exitCode: spec.exitCode,
@@ -247,21 +254,36 @@ export function briefRemoteMessage(message: string): string {
 }
 
 /** Builds the typed error for a RemoteException answer. */
-export function remoteError(remote: RemoteExceptionBody, httpStatus: number, req: RequestContext): HadoopRemoteError {
+export function remoteError(
+  remote: RemoteExceptionBody,
+  httpStatus: number,
+  req: RequestContext,
+): HadoopRemoteError {
   const kind = remoteErrorKind(remote.exception);
   const spec = KINDS[kind];
   const said = `the ${req.service} at ${req.endpoint} answered ${httpStatus} ${remote.exception}: ${briefRemoteMessage(remote.message)}`;
   switch (kind) {
     case 'not-found': {
-      const subject = req.service === 'ResourceManager' ? `${req.appId ? 'Application' : 'Resource'}${what(req)}` : `HDFS path${what(req)}`;
-      return new RemoteNotFoundError(kind, `${subject} was not found (${said}). ${spec.hint(req, remote)}`, remote, httpStatus, req);
+      const subject =
+        req.service === 'ResourceManager'
+          ? `${req.appId ? 'Application' : 'Resource'}${what(req)}`
+          : `HDFS path${what(req)}`;
+      return new RemoteNotFoundError(
+        kind,
+        `${subject} was not found (${said}). ${spec.hint(req, remote)}`,
+        remote,
+        httpStatus,
+        req,
+      );
     }
     case 'permission-denied': {
       const facts = parsePermissionDenied(remote.message);
       const user = facts.user ?? req.user ?? 'dr.who (no user.name sent)';
       const access = facts.access ? ` ${facts.access}` : '';
       const target = facts.inode ?? req.path ?? req.appId ?? req.operation;
-      const inodeOwner = facts.owner ? ` (owned by ${facts.owner}:${facts.group ?? '?'}, mode ${facts.mode ?? '?'})` : '';
+      const inodeOwner = facts.owner
+        ? ` (owned by ${facts.owner}:${facts.group ?? '?'}, mode ${facts.mode ?? '?'})`
+        : '';
       const err = new RemotePermissionDeniedError(
         kind,
         `Permission denied: user ${user} may not${access || ' access'} ${target}${inodeOwner} (${said}). ${spec.hint(req, remote)}`,
@@ -275,11 +297,29 @@ export function remoteError(remote: RemoteExceptionBody, httpStatus: number, req
       return err;
     }
     case 'already-exists':
-      return new RemoteAlreadyExistsError(kind, `HDFS path${what(req)} already exists (${said}). ${spec.hint(req, remote)}`, remote, httpStatus, req);
+      return new RemoteAlreadyExistsError(
+        kind,
+        `HDFS path${what(req)} already exists (${said}). ${spec.hint(req, remote)}`,
+        remote,
+        httpStatus,
+        req,
+      );
     case 'standby':
-      return new StandbyError(kind, `The ${req.service} at ${req.endpoint} is a standby (${said}). ${spec.hint(req, remote)}`, remote, httpStatus, req);
+      return new StandbyError(
+        kind,
+        `The ${req.service} at ${req.endpoint} is a standby (${said}). ${spec.hint(req, remote)}`,
+        remote,
+        httpStatus,
+        req,
+      );
     default:
-      return new HadoopRemoteError(kind, `${req.operation}${what(req)} failed: ${said}. ${spec.hint(req, remote)}`, remote, httpStatus, req);
+      return new HadoopRemoteError(
+        kind,
+        `${req.operation}${what(req)} failed: ${said}. ${spec.hint(req, remote)}`,
+        remote,
+        httpStatus,
+        req,
+      );
   }
 }
 
@@ -347,6 +387,9 @@ export function snippet(body: unknown): string {
   else if (typeof body === 'string') text = body;
   else if (body === undefined || body === null) text = '';
   else text = JSON.stringify(body);
-  const line = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const line = text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }

@@ -10,7 +10,11 @@ import { NoActiveServerError, type HadoopService } from './errors.js';
 export class ServerList {
   readonly urls: readonly string[];
   private activeIndex = 0;
-  /** Set when an attempt learned of another active server (an RM redirect) and said so. */
+  /**
+   * Set when an attempt learned of another active server (an RM redirect) and
+   * said so. Concurrent calls may race on it; the worst case is one extra
+   * redirect hop on a later call, never a wrong answer.
+   */
   private markedDuringAttempt = false;
 
   constructor(
@@ -18,7 +22,10 @@ export class ServerList {
     urls: readonly string[],
   ) {
     if (urls.length === 0) {
-      throw new ConfigError('HADOOP_NO_ADDRESS', `No ${service} address configured; give at least one http://host:port.`);
+      throw new ConfigError(
+        'HADOOP_NO_ADDRESS',
+        `No ${service} address configured; give at least one http://host:port.`,
+      );
     }
     this.urls = urls.map((u) => normalizeBaseUrl(u, service));
   }
@@ -50,7 +57,10 @@ export class ServerList {
    * rethrown as is and several become a `NoActiveServerError`, retriable when
    * all of them were.
    */
-  async tryEach<T>(attempt: (baseUrl: string) => Promise<T>, shouldFailOver: (error: unknown) => boolean): Promise<T> {
+  async tryEach<T>(
+    attempt: (baseUrl: string) => Promise<T>,
+    shouldFailOver: (error: unknown) => boolean,
+  ): Promise<T> {
     const failures: Error[] = [];
     for (const i of this.order()) {
       const url = this.urls[i] as string;
@@ -78,7 +88,10 @@ export function normalizeBaseUrl(raw: string, service: HadoopService): string {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ConfigError('HADOOP_BAD_ADDRESS', `${service} address '${raw}' is not a URL; expected http://host:port.`);
+    throw new ConfigError(
+      'HADOOP_BAD_ADDRESS',
+      `${service} address '${raw}' is not a URL; expected http://host:port.`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigError('HADOOP_BAD_ADDRESS', `${service} address '${raw}' must be http:// or https://.`);

@@ -33,7 +33,14 @@ export interface HttpAnswer {
 }
 
 /** Error codes meaning the connection was never made, so nothing reached the server. */
-const NOT_DELIVERED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+const NOT_DELIVERED_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+]);
 
 /**
  * A fresh axios instance; callers may inject their own (every setting a call
@@ -43,7 +50,9 @@ export function createHttpClient(): AxiosInstance {
   return axios.create();
 }
 
-function flattenHeaders(h: RawAxiosResponseHeaders | AxiosResponseHeaders): Record<string, string | undefined> {
+function flattenHeaders(
+  h: RawAxiosResponseHeaders | AxiosResponseHeaders,
+): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(h)) {
     if (v === undefined || v === null) continue;
@@ -52,7 +61,11 @@ function flattenHeaders(h: RawAxiosResponseHeaders | AxiosResponseHeaders): Reco
   return out;
 }
 
-export async function sendHttp(http: AxiosInstance, call: HttpCall, req: RequestContext): Promise<HttpAnswer> {
+export async function sendHttp(
+  http: AxiosInstance,
+  call: HttpCall,
+  req: RequestContext,
+): Promise<HttpAnswer> {
   try {
     const res = await http.request({
       method: call.method,
@@ -82,11 +95,18 @@ export async function sendHttp(http: AxiosInstance, call: HttpCall, req: Request
 /** Classifies an axios/socket failure. */
 export function toUnreachable(error: unknown, req: RequestContext): HadoopUnreachableError {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  const inner = typeof error === 'object' && error !== null ? (error as { cause?: { code?: unknown } }).cause?.code : undefined;
+  const inner =
+    typeof error === 'object' && error !== null
+      ? (error as { cause?: { code?: unknown } }).cause?.code
+      : undefined;
   const errno = typeof code === 'string' ? code : typeof inner === 'string' ? inner : 'network error';
   const message = error instanceof Error ? error.message : String(error);
-  const reason = errno === 'ETIMEDOUT' || errno === 'ECONNABORTED' ? `timed out: ${message}` : `${errno}: ${message}`;
-  const delivered = !(NOT_DELIVERED_CODES.has(errno) || (typeof inner === 'string' && NOT_DELIVERED_CODES.has(inner)));
+  const reason =
+    errno === 'ETIMEDOUT' || errno === 'ECONNABORTED' ? `timed out: ${message}` : `${errno}: ${message}`;
+  const delivered = !(
+    NOT_DELIVERED_CODES.has(errno) ||
+    (typeof inner === 'string' && NOT_DELIVERED_CODES.has(inner))
+  );
   return new HadoopUnreachableError(req, reason, delivered, error);
 }
 

@@ -1,5 +1,11 @@
 import { TsparkError } from '../../errors.js';
-import { HadoopHttpError, HadoopRemoteError, HadoopUnreachableError, NoActiveServerError, StandbyError } from './errors.js';
+import {
+  HadoopHttpError,
+  HadoopRemoteError,
+  HadoopUnreachableError,
+  NoActiveServerError,
+  StandbyError,
+} from './errors.js';
 
 /**
  * When a failed REST call may be repeated, and when to move on to the next
@@ -14,7 +20,8 @@ import { HadoopHttpError, HadoopRemoteError, HadoopUnreachableError, NoActiveSer
  */
 export function isRetriableFailure(error: unknown, idempotent: boolean): boolean {
   if (error instanceof HadoopUnreachableError) return !error.maybeDelivered || idempotent;
-  if (error instanceof NoActiveServerError) return error.retriable && error.failures.every((f) => isRetriableFailure(f, idempotent));
+  if (error instanceof NoActiveServerError)
+    return error.retriable && error.failures.every((f) => isRetriableFailure(f, idempotent));
   if (error instanceof HadoopRemoteError) {
     if (error.kind === 'other') return error.httpStatus >= 500 && idempotent;
     return error.retriable;

@@ -24,7 +24,12 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   multiplier: 2,
 });
 
-export const NO_RETRY: RetryPolicy = Object.freeze({ maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0, multiplier: 1 });
+export const NO_RETRY: RetryPolicy = Object.freeze({
+  maxAttempts: 1,
+  initialDelayMs: 0,
+  maxDelayMs: 0,
+  multiplier: 1,
+});
 
 /** Time and randomness, injected: production uses the real ones, tests a manual clock. */
 export interface RetryEnv {
@@ -45,7 +50,10 @@ export const REAL_RETRY_ENV: RetryEnv = {
  * a NameNode failover) instead of having them come back in lockstep.
  */
 export function backoffDelayMs(retry: number, policy: RetryPolicy, random: () => number): number {
-  const window = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** Math.max(0, retry - 1));
+  const window = Math.min(
+    policy.maxDelayMs,
+    policy.initialDelayMs * policy.multiplier ** Math.max(0, retry - 1),
+  );
   return Math.floor(window * random());
 }
 

@@ -14,11 +14,24 @@ import {
   type RequestContext,
 } from '../rest/errors.js';
 import { ServerList } from '../rest/failover.js';
-import { createHttpClient, drain, readSmall, sendHttp, type HttpAnswer, type HttpMethod } from '../rest/http.js';
+import {
+  createHttpClient,
+  drain,
+  readSmall,
+  sendHttp,
+  type HttpAnswer,
+  type HttpMethod,
+} from '../rest/http.js';
 import { withReadIdleTimeout } from '../rest/idle-timeout.js';
 import { isRetriableFailure, shouldFailOver } from '../rest/policy.js';
 import { decodeRemoteException } from '../rest/remote-exception.js';
-import { DEFAULT_RETRY_POLICY, REAL_RETRY_ENV, withRetry, type RetryEnv, type RetryPolicy } from '../rest/retry.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  REAL_RETRY_ENV,
+  withRetry,
+  type RetryEnv,
+  type RetryPolicy,
+} from '../rest/retry.js';
 import {
   WebHdfsDecodeError,
   decodeBlockLocations,
@@ -84,7 +97,12 @@ export async function fileSource(localPath: string): Promise<ReplayableSource> {
 }
 
 function isReplayable(s: UploadSource): s is ReplayableSource {
-  return typeof s === 'object' && !(s instanceof Readable) && !(s instanceof Uint8Array) && typeof (s as ReplayableSource).open === 'function';
+  return (
+    typeof s === 'object' &&
+    !(s instanceof Readable) &&
+    !(s instanceof Uint8Array) &&
+    typeof (s as ReplayableSource).open === 'function'
+  );
 }
 
 function asReplayable(s: UploadSource): ReplayableSource | undefined {
@@ -139,7 +157,13 @@ export class WebHdfsClient {
 
   /** MKDIRS: creates the directory and missing parents; true on success. */
   async mkdirs(path: string, permission?: number | string): Promise<boolean> {
-    const body = await this.metadata('MKDIRS', 'PUT', path, { permission: permission === undefined ? undefined : formatPermission(permission) }, true);
+    const body = await this.metadata(
+      'MKDIRS',
+      'PUT',
+      path,
+      { permission: permission === undefined ? undefined : formatPermission(permission) },
+      true,
+    );
     return this.decode('MKDIRS', path, () => decodeBoolean(body));
   }
 
@@ -197,7 +221,10 @@ export class WebHdfsClient {
       } catch (error) {
         if (!isUnknownOp(error, 'GETFILEBLOCKLOCATIONS')) throw error;
         this.publicBlockLocationsUnsupported = true;
-        this.log.debug({ path }, 'GETFILEBLOCKLOCATIONS not supported by this NameNode; using GET_BLOCK_LOCATIONS');
+        this.log.debug(
+          { path },
+          'GETFILEBLOCKLOCATIONS not supported by this NameNode; using GET_BLOCK_LOCATIONS',
+        );
       }
     }
     const body = await this.metadata('GET_BLOCK_LOCATIONS', 'GET', path, query, true);
@@ -249,8 +276,15 @@ export class WebHdfsClient {
       const location = await this.redirect('OPEN', 'GET', path, query, true);
       const ctx = this.ctx('DataNode', location, 'OPEN', path);
       const started = Date.now();
-      const answer = await sendHttp(this.http, { method: 'GET', url: location, stream: true, timeoutMs: this.requestTimeoutMs }, ctx);
-      this.log.debug({ op: 'OPEN', path, status: answer.status, durationMs: Date.now() - started }, 'datanode answered');
+      const answer = await sendHttp(
+        this.http,
+        { method: 'GET', url: location, stream: true, timeoutMs: this.requestTimeoutMs },
+        ctx,
+      );
+      this.log.debug(
+        { op: 'OPEN', path, status: answer.status, durationMs: Date.now() - started },
+        'datanode answered',
+      );
       if (answer.status !== 200) throw await this.failure(answer, ctx);
       return withReadIdleTimeout(
         answer.body as Readable,
@@ -285,23 +319,46 @@ export class WebHdfsClient {
   }
 
   /** Retries `fn` by the shared policy; `idempotent` says whether a maybe-delivered call may repeat. */
-  private run<T>(op: string, path: string, idempotent: boolean, fn: () => Promise<T>, extraCheck: () => boolean = () => true): Promise<T> {
+  private run<T>(
+    op: string,
+    path: string,
+    idempotent: boolean,
+    fn: () => Promise<T>,
+    extraCheck: () => boolean = () => true,
+  ): Promise<T> {
     return withRetry(() => fn(), this.retry, this.retryEnv, {
       isRetriable: (error) => extraCheck() && isRetriableFailure(error, idempotent),
       onRetry: (error, attempt, delayMs) =>
-        this.log.warn({ op, path, attempt, delayMs, err: (error as Error).message }, 'WebHDFS call failed; retrying'),
+        this.log.warn(
+          { op, path, attempt, delayMs, err: (error as Error).message },
+          'WebHDFS call failed; retrying',
+        ),
     });
   }
 
   /** One NameNode request, with failover over the HA list; answers when the status is one of `expect`. */
-  private nameNode(op: string, method: HttpMethod, path: string, query: Query, expect: readonly number[], idempotent: boolean): Promise<HttpAnswer> {
+  private nameNode(
+    op: string,
+    method: HttpMethod,
+    path: string,
+    query: Query,
+    expect: readonly number[],
+    idempotent: boolean,
+  ): Promise<HttpAnswer> {
     checkAbsolute(path);
     return this.servers.tryEach(
       async (base) => {
         const ctx = this.ctx('NameNode', base, op, path);
         const started = Date.now();
-        const answer = await sendHttp(this.http, { method, url: this.url(base, path, op, query), timeoutMs: this.requestTimeoutMs }, ctx);
-        this.log.debug({ op, path, status: answer.status, namenode: base, durationMs: Date.now() - started }, 'namenode answered');
+        const answer = await sendHttp(
+          this.http,
+          { method, url: this.url(base, path, op, query), timeoutMs: this.requestTimeoutMs },
+          ctx,
+        );
+        this.log.debug(
+          { op, path, status: answer.status, namenode: base, durationMs: Date.now() - started },
+          'namenode answered',
+        );
         if (expect.includes(answer.status)) return answer;
         throw await this.failure(answer, ctx);
       },
@@ -310,19 +367,37 @@ export class WebHdfsClient {
   }
 
   /** A metadata call: NameNode request with retries, 200 expected, JSON body (or empty). */
-  private async metadata(op: string, method: HttpMethod, path: string, query: Query, idempotent: boolean): Promise<unknown> {
-    const answer = await this.run(op, path, idempotent, () => this.nameNode(op, method, path, query, [200], idempotent));
+  private async metadata(
+    op: string,
+    method: HttpMethod,
+    path: string,
+    query: Query,
+    idempotent: boolean,
+  ): Promise<unknown> {
+    const answer = await this.run(op, path, idempotent, () =>
+      this.nameNode(op, method, path, query, [200], idempotent),
+    );
     const body = answer.body as Buffer;
     if (body.length === 0) return undefined;
     return this.decode(op, path, () => parseJson(body));
   }
 
   /** Step 1 of OPEN/CREATE/APPEND: the DataNode URL from the NameNode's 307. */
-  private async redirect(op: string, method: HttpMethod, path: string, query: Query, idempotent: boolean): Promise<string> {
+  private async redirect(
+    op: string,
+    method: HttpMethod,
+    path: string,
+    query: Query,
+    idempotent: boolean,
+  ): Promise<string> {
     const answer = await this.nameNode(op, method, path, query, [307], idempotent);
     drain(answer.body);
     const location = answer.headers.location;
-    if (!location) throw new HadoopProtocolError(this.ctx('NameNode', this.servers.active, op, path), 'a 307 without a Location header');
+    if (!location)
+      throw new HadoopProtocolError(
+        this.ctx('NameNode', this.servers.active, op, path),
+        'a 307 without a Location header',
+      );
     return location;
   }
 
@@ -374,7 +449,10 @@ export class WebHdfsClient {
     const abort = new AbortController();
     let answerTimer: NodeJS.Timeout | undefined;
     const onEnd = (): void => {
-      answerTimer = setTimeout(() => abort.abort(new Error(`no answer ${this.requestTimeoutMs} ms after the last byte`)), this.requestTimeoutMs);
+      answerTimer = setTimeout(
+        () => abort.abort(new Error(`no answer ${this.requestTimeoutMs} ms after the last byte`)),
+        this.requestTimeoutMs,
+      );
     };
     body.once('end', onEnd);
     // A failing source (unreadable local file) is the caller's problem, not the DataNode's.
@@ -387,8 +465,15 @@ export class WebHdfsClient {
     if (size !== undefined) headers['Content-Length'] = String(size);
     const started = Date.now();
     try {
-      const answer = await sendHttp(this.http, { method, url: location, headers, body, timeoutMs: 0, signal: abort.signal }, ctx);
-      this.log.debug({ op, path, status: answer.status, bytes: size, durationMs: Date.now() - started }, 'datanode answered');
+      const answer = await sendHttp(
+        this.http,
+        { method, url: location, headers, body, timeoutMs: 0, signal: abort.signal },
+        ctx,
+      );
+      this.log.debug(
+        { op, path, status: answer.status, bytes: size, durationMs: Date.now() - started },
+        'datanode answered',
+      );
       if (answer.status !== expect) throw await this.failure(answer, ctx);
     } catch (error) {
       if (sourceError !== undefined) throw sourceError;
@@ -413,7 +498,8 @@ export class WebHdfsClient {
     try {
       return fn();
     } catch (error) {
-      if (error instanceof WebHdfsDecodeError) throw new HadoopProtocolError(this.ctx('NameNode', this.servers.active, op, path), error.message);
+      if (error instanceof WebHdfsDecodeError)
+        throw new HadoopProtocolError(this.ctx('NameNode', this.servers.active, op, path), error.message);
       throw error;
     }
   }
@@ -429,7 +515,10 @@ function originOf(url: string): string {
 
 function checkAbsolute(path: string): string {
   if (!path.startsWith('/')) {
-    throw new UsageError('HDFS_RELATIVE_PATH', `WebHDFS needs an absolute HDFS path, got '${path}'; resolve it against the home directory first.`);
+    throw new UsageError(
+      'HDFS_RELATIVE_PATH',
+      `WebHDFS needs an absolute HDFS path, got '${path}'; resolve it against the home directory first.`,
+    );
   }
   return path;
 }

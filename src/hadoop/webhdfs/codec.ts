@@ -1,4 +1,10 @@
-import type { BlockLocationJson, FileStatusJson, HdfsBlockLocation, HdfsFileStatus, LocatedBlocksJson } from './types.js';
+import type {
+  BlockLocationJson,
+  FileStatusJson,
+  HdfsBlockLocation,
+  HdfsFileStatus,
+  LocatedBlocksJson,
+} from './types.js';
 
 /**
  * WebHDFS JSON answers -> typed values. Pure functions, no I/O; a missing or
@@ -8,13 +14,15 @@ import type { BlockLocationJson, FileStatusJson, HdfsBlockLocation, HdfsFileStat
 export class WebHdfsDecodeError extends Error {}
 
 function obj(v: unknown, what: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new WebHdfsDecodeError(`${what} is not an object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new WebHdfsDecodeError(`${what} is not an object`);
   return v as Record<string, unknown>;
 }
 
 function num(o: Record<string, unknown>, key: string, what: string): number {
   const v = o[key];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new WebHdfsDecodeError(`${what}.${key} is not a number`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new WebHdfsDecodeError(`${what}.${key} is not a number`);
   return v;
 }
 
@@ -46,7 +54,8 @@ export function childPath(dir: string, name: string): string {
 export function decodeFileStatusJson(raw: unknown, path: string): HdfsFileStatus {
   const o = obj(raw, 'FileStatus') as unknown as FileStatusJson & Record<string, unknown>;
   const type = str(o, 'type', 'FileStatus');
-  if (type !== 'FILE' && type !== 'DIRECTORY' && type !== 'SYMLINK') throw new WebHdfsDecodeError(`FileStatus.type '${type}' is unknown`);
+  if (type !== 'FILE' && type !== 'DIRECTORY' && type !== 'SYMLINK')
+    throw new WebHdfsDecodeError(`FileStatus.type '${type}' is unknown`);
   const permission = Number.parseInt(str(o, 'permission', 'FileStatus'), 8);
   if (!Number.isFinite(permission)) throw new WebHdfsDecodeError('FileStatus.permission is not octal');
   const status: HdfsFileStatus = {
@@ -81,7 +90,10 @@ export function decodeListStatus(raw: unknown, dir: string): HdfsFileStatus[] {
   const statuses = obj(obj(raw, 'response').FileStatuses, 'FileStatuses').FileStatus;
   if (!Array.isArray(statuses)) throw new WebHdfsDecodeError('FileStatuses.FileStatus is not an array');
   return statuses.map((s) => {
-    const suffix = typeof (s as { pathSuffix?: unknown }).pathSuffix === 'string' ? (s as { pathSuffix: string }).pathSuffix : '';
+    const suffix =
+      typeof (s as { pathSuffix?: unknown }).pathSuffix === 'string'
+        ? (s as { pathSuffix: string }).pathSuffix
+        : '';
     return decodeFileStatusJson(s, childPath(dir, suffix));
   });
 }
@@ -124,7 +136,8 @@ export function decodeBlockLocations(raw: unknown): HdfsBlockLocation[] {
  * shape as the public op (whole blocks overlapping the asked range).
  */
 export function decodeLocatedBlocks(raw: unknown): HdfsBlockLocation[] {
-  const lb = obj(obj(raw, 'response').LocatedBlocks, 'LocatedBlocks') as unknown as LocatedBlocksJson & Record<string, unknown>;
+  const lb = obj(obj(raw, 'response').LocatedBlocks, 'LocatedBlocks') as unknown as LocatedBlocksJson &
+    Record<string, unknown>;
   const blocks = lb.locatedBlocks;
   if (blocks === undefined || blocks === null) return [];
   if (!Array.isArray(blocks)) throw new WebHdfsDecodeError('LocatedBlocks.locatedBlocks is not an array');
@@ -132,12 +145,16 @@ export function decodeLocatedBlocks(raw: unknown): HdfsBlockLocation[] {
     const o = obj(b, 'LocatedBlock');
     const block = obj(o.block, 'LocatedBlock.block');
     const locations = Array.isArray(o.locations) ? o.locations.map((l) => obj(l, 'DatanodeInfo')) : [];
-    const cached = Array.isArray(o.cachedLocations) ? o.cachedLocations.map((l) => obj(l, 'DatanodeInfo')) : [];
+    const cached = Array.isArray(o.cachedLocations)
+      ? o.cachedLocations.map((l) => obj(l, 'DatanodeInfo'))
+      : [];
     return {
       offset: num(o, 'startOffset', 'LocatedBlock'),
       length: num(block, 'numBytes', 'LocatedBlock.block'),
       hosts: locations.map((l) => str(l, 'hostName', 'DatanodeInfo')),
-      names: locations.map((l) => `${str(l, 'ipAddr', 'DatanodeInfo')}:${num(l, 'xferPort', 'DatanodeInfo')}`),
+      names: locations.map(
+        (l) => `${str(l, 'ipAddr', 'DatanodeInfo')}:${num(l, 'xferPort', 'DatanodeInfo')}`,
+      ),
       topologyPaths: locations.map((l) => {
         const rack = typeof l.networkLocation === 'string' ? l.networkLocation : '/default-rack';
         return `${rack}/${str(l, 'ipAddr', 'DatanodeInfo')}:${num(l, 'xferPort', 'DatanodeInfo')}`;
@@ -152,7 +169,8 @@ export function decodeLocatedBlocks(raw: unknown): HdfsBlockLocation[] {
 /** Permission as WebHDFS wants it in a query: octal digits. */
 export function formatPermission(permission: number | string): string {
   if (typeof permission === 'number') {
-    if (!Number.isInteger(permission) || permission < 0 || permission > 0o1777) throw new RangeError(`permission ${permission} out of range`);
+    if (!Number.isInteger(permission) || permission < 0 || permission > 0o1777)
+      throw new RangeError(`permission ${permission} out of range`);
     return permission.toString(8);
   }
   if (!/^[0-7]{1,4}$/.test(permission) || Number.parseInt(permission, 8) > 0o1777) {

@@ -1,10 +1,20 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { ConfigError, TsparkError } from '../../errors.js';
-import { FileAlreadyExistsError, FileNotFoundError, InvalidInputError, PermissionDeniedError } from '../../core/io/errors.js';
+import {
+  FileAlreadyExistsError,
+  FileNotFoundError,
+  InvalidInputError,
+  PermissionDeniedError,
+} from '../../core/io/errors.js';
 import type { BlockLocation, FileStatus, FileSystem, FileSystemRegistry } from '../../core/io/file-system.js';
 import { parsePath } from '../../core/io/paths.js';
 import { registerFileSystem } from '../../core/io/registry.js';
-import { HadoopRemoteError, RemoteAlreadyExistsError, RemoteNotFoundError, RemotePermissionDeniedError } from '../rest/errors.js';
+import {
+  HadoopRemoteError,
+  RemoteAlreadyExistsError,
+  RemoteNotFoundError,
+  RemotePermissionDeniedError,
+} from '../rest/errors.js';
 import { WebHdfsClient, normalizePath, type WebHdfsClientOptions } from './client.js';
 import type { HdfsFileStatus } from './types.js';
 
@@ -41,7 +51,10 @@ export class HdfsFileSystem implements FileSystem {
   constructor(options: HdfsFileSystemOptions) {
     const parsed = parsePath(options.uri);
     if (parsed.scheme !== 'hdfs' || !parsed.authority) {
-      throw new ConfigError('HDFS_BAD_URI', `'${options.uri}' is not an hdfs://host:port URI (check fs.defaultFS).`);
+      throw new ConfigError(
+        'HDFS_BAD_URI',
+        `'${options.uri}' is not an hdfs://host:port URI (check fs.defaultFS).`,
+      );
     }
     this.authority = parsed.authority;
     this.client = new WebHdfsClient({ ...options, namenodes: options.namenodes });
@@ -52,7 +65,11 @@ export class HdfsFileSystem implements FileSystem {
   toHdfsPath(path: string): string {
     const p = parsePath(path);
     if (p.scheme !== undefined && p.scheme !== 'hdfs') {
-      throw new InvalidInputError('UNSUPPORTED_SCHEME', path, `The HDFS file system cannot handle ${path}: it is a ${p.scheme}: path.`);
+      throw new InvalidInputError(
+        'UNSUPPORTED_SCHEME',
+        path,
+        `The HDFS file system cannot handle ${path}: it is a ${p.scheme}: path.`,
+      );
     }
     if (p.authority !== undefined && p.authority !== '' && p.authority !== this.authority) {
       throw new InvalidInputError(
@@ -83,7 +100,9 @@ export class HdfsFileSystem implements FileSystem {
   async list(path: string): Promise<FileStatus[]> {
     const p = this.toHdfsPath(path);
     const children = await this.call('list', p, () => this.client.listStatus(p));
-    return children.map((s) => this.toStatus(s)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return children
+      .map((s) => this.toStatus(s))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   async open(path: string, range?: { start: number; end?: number }): Promise<NodeJS.ReadableStream> {
@@ -96,11 +115,17 @@ export class HdfsFileSystem implements FileSystem {
       return Readable.from([]);
     }
     try {
-      return await this.call('open', p, () => this.client.open(p, end === undefined ? { offset: start } : { offset: start, length: end - start }));
+      return await this.call('open', p, () =>
+        this.client.open(p, end === undefined ? { offset: start } : { offset: start, length: end - start }),
+      );
     } catch (error) {
       // The NameNode refuses an offset at or past the end ("Offset=N out of the range [0, L)");
       // the contract, like a local file, reads nothing there.
-      if (error instanceof HadoopRemoteError && error.remote.exception === 'IOException' && /^Offset=\d+ out of the range/.test(error.remote.message)) {
+      if (
+        error instanceof HadoopRemoteError &&
+        error.remote.exception === 'IOException' &&
+        /^Offset=\d+ out of the range/.test(error.remote.message)
+      ) {
         return Readable.from([]);
       }
       throw error;
@@ -118,13 +143,20 @@ export class HdfsFileSystem implements FileSystem {
     const p = this.toHdfsPath(path);
     const overwrite = options.overwrite === true;
     if (!overwrite && (await this.exists(p))) throw new FileAlreadyExistsError(this.qualify(p));
-    return new UploadStream((body) => this.call('create', p, () => this.client.create(p, body, { overwrite })));
+    return new UploadStream((body) =>
+      this.call('create', p, () => this.client.create(p, body, { overwrite })),
+    );
   }
 
   async mkdirs(path: string): Promise<void> {
     const p = this.toHdfsPath(path);
     const ok = await this.call('mkdirs', p, () => this.client.mkdirs(p));
-    if (!ok) throw new TsparkError('HDFS_MKDIRS_FAILED', `Could not create directory ${this.qualify(p)} (the NameNode answered false).`, { context: { path: p } });
+    if (!ok)
+      throw new TsparkError(
+        'HDFS_MKDIRS_FAILED',
+        `Could not create directory ${this.qualify(p)} (the NameNode answered false).`,
+        { context: { path: p } },
+      );
   }
 
   /**
@@ -143,9 +175,13 @@ export class HdfsFileSystem implements FileSystem {
     if (ok) return;
     if (await this.exists(to)) throw new FileAlreadyExistsError(this.qualify(to));
     if (!(await this.exists(from))) throw new FileNotFoundError(this.qualify(from));
-    throw new TsparkError('HDFS_RENAME_FAILED', `Could not rename ${this.qualify(from)} to ${this.qualify(to)} (the NameNode answered false).`, {
-      context: { path: from, destination: to },
-    });
+    throw new TsparkError(
+      'HDFS_RENAME_FAILED',
+      `Could not rename ${this.qualify(from)} to ${this.qualify(to)} (the NameNode answered false).`,
+      {
+        context: { path: from, destination: to },
+      },
+    );
   }
 
   async delete(path: string, recursive: boolean): Promise<boolean> {
@@ -156,7 +192,9 @@ export class HdfsFileSystem implements FileSystem {
   async blockLocations(path: string, start: number, length: number): Promise<BlockLocation[]> {
     const p = this.toHdfsPath(path);
     if (start < 0 || length <= 0) return [];
-    const blocks = await this.call('blockLocations', p, () => this.client.getFileBlockLocations(p, start, length));
+    const blocks = await this.call('blockLocations', p, () =>
+      this.client.getFileBlockLocations(p, start, length),
+    );
     return blocks.map((b) => ({ offset: b.offset, length: b.length, hosts: b.hosts }));
   }
 
@@ -183,14 +221,22 @@ export class HdfsFileSystem implements FileSystem {
     if (!(error instanceof HadoopRemoteError)) return error;
     const qualified = this.qualify(path);
     if (error instanceof RemoteNotFoundError) {
-      return new FileNotFoundError(qualified, { cause: error, message: `File not found: ${qualified}. ${error.message}` });
+      return new FileNotFoundError(qualified, {
+        cause: error,
+        message: `File not found: ${qualified}. ${error.message}`,
+      });
     }
     if (error instanceof RemotePermissionDeniedError) {
       return new PermissionDeniedError(qualified, error.deniedUser, operation, { cause: error });
     }
-    if (error instanceof RemoteAlreadyExistsError) return new FileAlreadyExistsError(qualified, { cause: error });
+    if (error instanceof RemoteAlreadyExistsError)
+      return new FileAlreadyExistsError(qualified, { cause: error });
     if (error.kind === 'directory-not-empty') {
-      return new InvalidInputError('DIRECTORY_NOT_EMPTY', qualified, `Cannot delete ${qualified}: the directory is not empty and recursive delete was not requested.`);
+      return new InvalidInputError(
+        'DIRECTORY_NOT_EMPTY',
+        qualified,
+        `Cannot delete ${qualified}: the directory is not empty and recursive delete was not requested.`,
+      );
     }
     return error;
   }

@@ -10,7 +10,12 @@ export {
   type ReplayableSource,
   type UploadSource,
 } from './client.js';
-export { HdfsFileSystem, registerHdfs, type HdfsFileSystemOptions, type RegisterHdfsOptions } from './hdfs-filesystem.js';
+export {
+  HdfsFileSystem,
+  registerHdfs,
+  type HdfsFileSystemOptions,
+  type RegisterHdfsOptions,
+} from './hdfs-filesystem.js';
 export type { CreateOptions, FileType, HdfsBlockLocation, HdfsFileStatus, OpenOptions } from './types.js';
 export {
   HadoopRemoteError,

@@ -12,7 +12,13 @@ import { ServerList } from '../../hadoop/rest/failover.js';
 import { createHttpClient, sendHttp, type HttpAnswer, type HttpMethod } from '../../hadoop/rest/http.js';
 import { isRetriableFailure, shouldFailOver } from '../../hadoop/rest/policy.js';
 import { decodeRemoteException } from '../../hadoop/rest/remote-exception.js';
-import { DEFAULT_RETRY_POLICY, REAL_RETRY_ENV, withRetry, type RetryEnv, type RetryPolicy } from '../../hadoop/rest/retry.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  REAL_RETRY_ENV,
+  withRetry,
+  type RetryEnv,
+  type RetryPolicy,
+} from '../../hadoop/rest/retry.js';
 import type {
   AppAttemptInfo,
   AppInfo,
@@ -114,12 +120,22 @@ export class ResourceManagerClient {
   }
 
   async clusterMetrics(): Promise<ClusterMetrics> {
-    const { json } = await this.call({ method: 'GET', resource: '/metrics', expect: [200], idempotent: true });
+    const { json } = await this.call({
+      method: 'GET',
+      resource: '/metrics',
+      expect: [200],
+      idempotent: true,
+    });
     return field<ClusterMetrics>(json, 'clusterMetrics', this.ctxFor('/metrics'));
   }
 
   async scheduler(): Promise<SchedulerInfo> {
-    const { json } = await this.call({ method: 'GET', resource: '/scheduler', expect: [200], idempotent: true });
+    const { json } = await this.call({
+      method: 'GET',
+      resource: '/scheduler',
+      expect: [200],
+      idempotent: true,
+    });
     const scheduler = field<{ schedulerInfo: SchedulerInfo }>(json, 'scheduler', this.ctxFor('/scheduler'));
     return field<SchedulerInfo>(scheduler, 'schedulerInfo', this.ctxFor('/scheduler'));
   }
@@ -127,7 +143,13 @@ export class ResourceManagerClient {
   /** Nodes, optionally only in the given states (e.g. RUNNING). */
   async nodes(states?: NodeInfo['state'][]): Promise<NodeInfo[]> {
     const query = { states: states?.join(',') };
-    const { json } = await this.call({ method: 'GET', resource: '/nodes', query, expect: [200], idempotent: true });
+    const { json } = await this.call({
+      method: 'GET',
+      resource: '/nodes',
+      query,
+      expect: [200],
+      idempotent: true,
+    });
     return collection<NodeInfo>(json, 'nodes', 'node', this.ctxFor('/nodes'));
   }
 
@@ -136,10 +158,18 @@ export class ResourceManagerClient {
   /** Reserves an application id and tells the largest container the scheduler grants. */
   async newApplication(): Promise<NewApplication> {
     // Not idempotent, but a repeat only wastes an id: safe to retry.
-    const { json } = await this.call({ method: 'POST', resource: '/apps/new-application', expect: [200], idempotent: true });
+    const { json } = await this.call({
+      method: 'POST',
+      resource: '/apps/new-application',
+      expect: [200],
+      idempotent: true,
+    });
     const ctx = this.ctxFor('/apps/new-application');
     const app = json as NewApplication;
-    if (typeof app?.['application-id'] !== 'string' || typeof app['maximum-resource-capability']?.memory !== 'number') {
+    if (
+      typeof app?.['application-id'] !== 'string' ||
+      typeof app['maximum-resource-capability']?.memory !== 'number'
+    ) {
       throw new HadoopProtocolError(ctx, 'application-id or maximum-resource-capability missing');
     }
     return app;
@@ -177,7 +207,13 @@ export class ResourceManagerClient {
       applicationTags: filter.applicationTags?.join(','),
       limit: filter.limit,
     };
-    const { json } = await this.call({ method: 'GET', resource: '/apps', query, expect: [200], idempotent: true });
+    const { json } = await this.call({
+      method: 'GET',
+      resource: '/apps',
+      query,
+      expect: [200],
+      idempotent: true,
+    });
     return collection<AppInfo>(json, 'apps', 'app', this.ctxFor('/apps'));
   }
 
@@ -200,9 +236,17 @@ export class ResourceManagerClient {
    */
   async killApplication(appId: string, diagnostics?: string): Promise<YarnApplicationState> {
     const resource = `/apps/${encodeURIComponent(appId)}/state`;
-    const body: AppStateUpdate = diagnostics === undefined ? { state: 'KILLED' } : { state: 'KILLED', diagnostics };
+    const body: AppStateUpdate =
+      diagnostics === undefined ? { state: 'KILLED' } : { state: 'KILLED', diagnostics };
     for (let poll = 0; ; poll++) {
-      const { status, json } = await this.call({ method: 'PUT', resource, body, expect: [200, 202], idempotent: true, appId });
+      const { status, json } = await this.call({
+        method: 'PUT',
+        resource,
+        body,
+        expect: [200, 202],
+        idempotent: true,
+        appId,
+      });
       const state = field<YarnApplicationState>(json, 'state', this.ctxFor(resource, appId));
       if (status === 200) return state;
       if (poll >= this.killMaxPolls) return state;
@@ -214,7 +258,11 @@ export class ResourceManagerClient {
   // ---- transport ---------------------------------------------------------------
 
   private ctxFor(resource: string, appId?: string, endpoint = this.servers.active): RequestContext {
-    const ctx: RequestContext = { service: 'ResourceManager', endpoint, operation: resource.replace(/application_\d+_\d+/, '{appid}') };
+    const ctx: RequestContext = {
+      service: 'ResourceManager',
+      endpoint,
+      operation: resource.replace(/application_\d+_\d+/, '{appid}'),
+    };
     if (appId !== undefined) ctx.appId = appId;
     if (this.user !== undefined) ctx.user = this.user;
     return ctx;
@@ -231,13 +279,20 @@ export class ResourceManagerClient {
 
   private call(call: Call): Promise<{ status: number; json: unknown }> {
     return withRetry(
-      () => this.servers.tryEach((base) => this.callOne(base, call), (error) => shouldFailOver(error, call.idempotent)),
+      () =>
+        this.servers.tryEach(
+          (base) => this.callOne(base, call),
+          (error) => shouldFailOver(error, call.idempotent),
+        ),
       this.retry,
       this.retryEnv,
       {
         isRetriable: (error) => isRetriableFailure(error, call.idempotent),
         onRetry: (error, attempt, delayMs) =>
-          this.log.warn({ resource: call.resource, appId: call.appId, attempt, delayMs, err: (error as Error).message }, 'RM call failed; retrying'),
+          this.log.warn(
+            { resource: call.resource, appId: call.appId, attempt, delayMs, err: (error as Error).message },
+            'RM call failed; retrying',
+          ),
       },
     );
   }
@@ -251,17 +306,35 @@ export class ResourceManagerClient {
       const text = (answer.body as Buffer).toString('utf8');
       const location = answer.headers.location;
       if ((answer.status === 307 || answer.status === 302) && location && hop === 0) {
-        this.log.info({ from: ctx.endpoint, to: new URL(location, url).origin }, 'standby ResourceManager redirected to the active one');
+        this.log.info(
+          { from: ctx.endpoint, to: new URL(location, url).origin },
+          'standby ResourceManager redirected to the active one',
+        );
         url = new URL(location, url).toString();
         continue;
       }
       if (STANDBY_TEXT.test(text) && !text.trimStart().startsWith('{')) {
-        throw new StandbyError('standby', `The ResourceManager at ${ctx.endpoint} is a standby and named no active RM: ${snippet(text)}`, { exception: 'StandbyException', message: snippet(text) }, answer.status, ctx);
+        throw new StandbyError(
+          'standby',
+          `The ResourceManager at ${ctx.endpoint} is a standby and named no active RM: ${snippet(text)}`,
+          { exception: 'StandbyException', message: snippet(text) },
+          answer.status,
+          ctx,
+        );
       }
       if (call.expect.includes(answer.status)) {
         const json = text.trim() === '' ? undefined : parseJson(text, ctx);
-        if (call.resource === '/info' && (json as { clusterInfo?: ClusterInfo })?.clusterInfo?.haState === 'STANDBY') {
-          throw new StandbyError('standby', `The ResourceManager at ${ctx.endpoint} is a standby (haState STANDBY)`, { exception: 'StandbyException', message: 'haState STANDBY' }, answer.status, ctx);
+        if (
+          call.resource === '/info' &&
+          (json as { clusterInfo?: ClusterInfo })?.clusterInfo?.haState === 'STANDBY'
+        ) {
+          throw new StandbyError(
+            'standby',
+            `The ResourceManager at ${ctx.endpoint} is a standby (haState STANDBY)`,
+            { exception: 'StandbyException', message: 'haState STANDBY' },
+            answer.status,
+            ctx,
+          );
         }
         // Remember the RM that really answered (the redirect target when there was one).
         this.servers.markActive(ctx.endpoint);
@@ -281,8 +354,21 @@ export class ResourceManagerClient {
       body = JSON.stringify(call.body);
     }
     const started = Date.now();
-    const answer = await sendHttp(this.http, { method: call.method, url, headers, body, timeoutMs: this.timeoutMs }, ctx);
-    this.log.debug({ method: call.method, resource: ctx.operation, appId: call.appId, status: answer.status, durationMs: Date.now() - started }, 'RM answered');
+    const answer = await sendHttp(
+      this.http,
+      { method: call.method, url, headers, body, timeoutMs: this.timeoutMs },
+      ctx,
+    );
+    this.log.debug(
+      {
+        method: call.method,
+        resource: ctx.operation,
+        appId: call.appId,
+        status: answer.status,
+        durationMs: Date.now() - started,
+      },
+      'RM answered',
+    );
     return answer;
   }
 }
@@ -303,7 +389,8 @@ function field<T>(json: unknown, key: string, ctx: RequestContext): T {
 
 /** `{"apps": {"app": [...]}}`; an empty collection may come as `{"apps": null}`. */
 function collection<T>(json: unknown, outer: string, inner: string, ctx: RequestContext): T[] {
-  if (typeof json !== 'object' || json === null || !(outer in json)) throw new HadoopProtocolError(ctx, `"${outer}" missing`);
+  if (typeof json !== 'object' || json === null || !(outer in json))
+    throw new HadoopProtocolError(ctx, `"${outer}" missing`);
   const wrapper = (json as Record<string, unknown>)[outer];
   if (wrapper === null || wrapper === undefined) return [];
   const list = (wrapper as Record<string, unknown>)[inner];

@@ -11,7 +11,8 @@ export interface EntryMap<V> {
   entry: { key: string; value: V }[];
 }
 
-export type YarnApplicationState = 'NEW' | 'NEW_SAVING' | 'SUBMITTED' | 'ACCEPTED' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
+export type YarnApplicationState =
+  'NEW' | 'NEW_SAVING' | 'SUBMITTED' | 'ACCEPTED' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
 export type FinalApplicationStatus = 'UNDEFINED' | 'SUCCEEDED' | 'FAILED' | 'KILLED' | 'ENDED';
 export type LocalResourceType = 'FILE' | 'ARCHIVE' | 'PATTERN';
 export type LocalResourceVisibility = 'PUBLIC' | 'PRIVATE' | 'APPLICATION';
@@ -188,7 +189,8 @@ export interface AppInfo {
   preemptedResourceVCores?: number;
   numNonAMContainerPreempted?: number;
   numAMContainerPreempted?: number;
-  logAggregationStatus?: 'DISABLED' | 'NOT_START' | 'RUNNING' | 'RUNNING_WITH_FAILURE' | 'SUCCEEDED' | 'FAILED' | 'TIME_OUT';
+  logAggregationStatus?:
+    'DISABLED' | 'NOT_START' | 'RUNNING' | 'RUNNING_WITH_FAILURE' | 'SUCCEEDED' | 'FAILED' | 'TIME_OUT';
   unmanagedApplication: boolean;
   appNodeLabelExpression?: string;
   amNodeLabelExpression?: string;
@@ -216,7 +218,8 @@ export interface AppAttemptInfo {
 export interface NodeInfo {
   id: string;
   rack: string;
-  state: 'NEW' | 'RUNNING' | 'UNHEALTHY' | 'DECOMMISSIONING' | 'DECOMMISSIONED' | 'LOST' | 'REBOOTED' | 'SHUTDOWN';
+  state:
+    'NEW' | 'RUNNING' | 'UNHEALTHY' | 'DECOMMISSIONING' | 'DECOMMISSIONED' | 'LOST' | 'REBOOTED' | 'SHUTDOWN';
   nodeHostName: string;
   nodeHTTPAddress: string;
   lastHealthUpdate: number;

@@ -72,7 +72,9 @@ describe('ResourceManager REST client on the test cluster', () => {
     expect(metrics.activeNodes).toBe(cluster.nodeManagers.length);
     const nodes = await rm.nodes(['RUNNING']);
     expect(nodes.map((n) => n.id).sort()).toEqual(cluster.nodeManagers.map((n) => n.nodeId).sort());
-    expect(nodes.map((n) => n.nodeHTTPAddress).sort()).toEqual(cluster.nodeManagers.map((n) => n.httpAddress).sort());
+    expect(nodes.map((n) => n.nodeHTTPAddress).sort()).toEqual(
+      cluster.nodeManagers.map((n) => n.httpAddress).sort(),
+    );
     expect(await rm.nodes(['LOST'])).toEqual([]);
     const queues = leafQueues(await rm.scheduler());
     expect(queues?.map((q) => q.name)).toContain('default');
@@ -81,16 +83,32 @@ describe('ResourceManager REST client on the test cluster', () => {
   it('new-application reports the scheduler maximum from yarn-site.xml', async () => {
     const app = await rm.newApplication();
     expect(app['application-id']).toMatch(/^application_\d+_\d{4,}$/);
-    expect(app['maximum-resource-capability'].memory).toBe(Number(yarnSite('yarn.scheduler.maximum-allocation-mb')));
-    expect(app['maximum-resource-capability'].vCores).toBe(Number(yarnSite('yarn.scheduler.maximum-allocation-vcores')));
+    expect(app['maximum-resource-capability'].memory).toBe(
+      Number(yarnSite('yarn.scheduler.maximum-allocation-mb')),
+    );
+    expect(app['maximum-resource-capability'].vCores).toBe(
+      Number(yarnSite('yarn.scheduler.maximum-allocation-vcores')),
+    );
   });
 
   it('a minimal submission runs its command in the AM container and reaches a final state', async () => {
     const { 'application-id': appId } = await rm.newApplication();
     started.push(appId);
-    await rm.submitApplication(submission(appId, 'it-echo', 'echo $GREETING from tspark 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr; sleep 1'));
+    await rm.submitApplication(
+      submission(
+        appId,
+        'it-echo',
+        'echo $GREETING from tspark 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr; sleep 1',
+      ),
+    );
     const report = await waitFor(appId, (r) => TERMINAL.includes(r.state));
-    expect(report).toMatchObject({ id: appId, user: cluster.user, name: 'it-echo', applicationType: TYPE, applicationTags: 'tspark-it' });
+    expect(report).toMatchObject({
+      id: appId,
+      user: cluster.user,
+      name: 'it-echo',
+      applicationType: TYPE,
+      applicationTags: 'tspark-it',
+    });
     // A container that exits without registering as an ApplicationMaster fails its attempt:
     // the client must be able to report exactly that.
     expect(report.state).toBe('FAILED');
@@ -118,7 +136,11 @@ describe('ResourceManager REST client on the test cluster', () => {
     await rm.submitApplication(submission(appId, 'it-sleep', 'sleep 300'));
     // A shell command never registers as an AM, so the app stays ACCEPTED while its AM
     // container sleeps: wait until that container was launched.
-    const before = await waitFor(appId, (r) => (r.launchTime ?? 0) > 0 && r.amHostHttpAddress !== undefined, 90_000);
+    const before = await waitFor(
+      appId,
+      (r) => (r.launchTime ?? 0) > 0 && r.amHostHttpAddress !== undefined,
+      90_000,
+    );
     expect(before.state).toBe('ACCEPTED');
     expect(await rm.killApplication(appId, 'killed by the rm-rest integration test')).toBe('KILLED');
     const report = await rm.getApplication(appId);
@@ -139,14 +161,20 @@ describe('ResourceManager REST client on the test cluster', () => {
     expect(bad.message).toContain('Invalid ApplicationId prefix: not_an_app');
 
     const { 'application-id': appId } = await rm.newApplication();
-    const tooBig = { ...submission(appId, 'it-too-big', 'true'), resource: { memory: Number(yarnSite('yarn.scheduler.maximum-allocation-mb')) + 1, vCores: 1 } };
+    const tooBig = {
+      ...submission(appId, 'it-too-big', 'true'),
+      resource: { memory: Number(yarnSite('yarn.scheduler.maximum-allocation-mb')) + 1, vCores: 1 },
+    };
     const err = (await rm.submitApplication(tooBig).catch((e: unknown) => e)) as HadoopRemoteError;
     expect(err).toMatchObject({ kind: 'bad-request', httpStatus: 400 });
     expect(err.message).toContain('Requested more memory than configured max');
   });
 
   it('RM HA: skips an unreachable RM, and follows a standby redirect to the real RM', async () => {
-    const viaDead = new ResourceManagerClient({ resourceManagers: [await deadUrl(), cluster.rmUrl], user: cluster.user });
+    const viaDead = new ResourceManagerClient({
+      resourceManagers: [await deadUrl(), cluster.rmUrl],
+      user: cluster.user,
+    });
     expect((await viaDead.clusterMetrics()).activeNodes).toBe(cluster.nodeManagers.length);
     expect(viaDead.activeResourceManager).toBe(cluster.rmUrl);
 
@@ -154,10 +182,17 @@ describe('ResourceManager REST client on the test cluster', () => {
     const standby = await FakeServer.start((req) => {
       const query = new URLSearchParams(req.query).toString();
       const uri = `${req.path}${query ? `?${query}` : ''}`;
-      return { status: 307, headers: { location: `${cluster.rmUrl}${uri}` }, body: `This is standby RM. The redirect url is: ${uri}\n` };
+      return {
+        status: 307,
+        headers: { location: `${cluster.rmUrl}${uri}` },
+        body: `This is standby RM. The redirect url is: ${uri}\n`,
+      };
     });
     try {
-      const ha = new ResourceManagerClient({ resourceManagers: [standby.url, cluster.rmUrl], user: cluster.user });
+      const ha = new ResourceManagerClient({
+        resourceManagers: [standby.url, cluster.rmUrl],
+        user: cluster.user,
+      });
       const app = await ha.newApplication();
       expect(app['application-id']).toMatch(/^application_/);
       expect(ha.activeResourceManager).toBe(cluster.rmUrl);
@@ -170,7 +205,10 @@ describe('ResourceManager REST client on the test cluster', () => {
   it('pointed at the wrong service or a dead port: errors that say which address to check', async () => {
     const once = { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0, multiplier: 1 };
     const wrong = new ResourceManagerClient({ resourceManagers: [cluster.nameNodeUrl], retry: once });
-    await expect(wrong.clusterMetrics()).rejects.toMatchObject({ code: 'HADOOP_HTTP_ERROR', httpStatus: 404 });
+    await expect(wrong.clusterMetrics()).rejects.toMatchObject({
+      code: 'HADOOP_HTTP_ERROR',
+      httpStatus: 404,
+    });
     const dead = await deadUrl();
     const none = new ResourceManagerClient({ resourceManagers: [dead], retry: once });
     const err = (await none.newApplication().catch((e: unknown) => e)) as Error & { code: string };
@@ -191,7 +229,13 @@ describe('ResourceManager REST client on the test cluster', () => {
         entry: [
           {
             key: 'staged.txt',
-            value: { resource: `${cluster.defaultFS}${dir}/hello.txt`, type: 'FILE' as const, visibility: 'APPLICATION' as const, size: st.length, timestamp },
+            value: {
+              resource: `${cluster.defaultFS}${dir}/hello.txt`,
+              type: 'FILE' as const,
+              visibility: 'APPLICATION' as const,
+              size: st.length,
+              timestamp,
+            },
           },
         ],
       },
@@ -200,16 +244,24 @@ describe('ResourceManager REST client on the test cluster', () => {
     try {
       const { 'application-id': good } = await rm.newApplication();
       started.push(good);
-      await rm.submitApplication({ ...submission(good, 'it-localize', 'unused'), 'am-container-spec': resource(st.modificationTime) });
+      await rm.submitApplication({
+        ...submission(good, 'it-localize', 'unused'),
+        'am-container-spec': resource(st.modificationTime),
+      });
       await waitFor(good, (r) => TERMINAL.includes(r.state));
       const [attempt] = await rm.getApplicationAttempts(good);
-      const out = cluster.nodeManagers.map((nm) => path.join(nm.logDir, good, attempt!.containerId, 'stdout')).filter((f) => existsSync(f));
+      const out = cluster.nodeManagers
+        .map((nm) => path.join(nm.logDir, good, attempt!.containerId, 'stdout'))
+        .filter((f) => existsSync(f));
       expect(out).toHaveLength(1);
       expect(readFileSync(out[0]!, 'utf8')).toBe(text);
 
       const { 'application-id': bad } = await rm.newApplication();
       started.push(bad);
-      await rm.submitApplication({ ...submission(bad, 'it-localize-stale', 'unused'), 'am-container-spec': resource(st.modificationTime - 1) });
+      await rm.submitApplication({
+        ...submission(bad, 'it-localize-stale', 'unused'),
+        'am-container-spec': resource(st.modificationTime - 1),
+      });
       const report = await waitFor(bad, (r) => TERMINAL.includes(r.state));
       expect(report.state).toBe('FAILED');
       expect(report.diagnostics).toContain('changed on src filesystem');

@@ -14,7 +14,12 @@ import { hadoopCluster } from '../../support/hadoop.js';
 
 const cluster = hadoopCluster();
 const registry = new FileSystemRegistry();
-registerHdfs({ defaultFS: cluster.defaultFS, namenodes: [cluster.nameNodeUrl], user: cluster.user, registry });
+registerHdfs({
+  defaultFS: cluster.defaultFS,
+  namenodes: [cluster.nameNodeUrl],
+  user: cluster.user,
+  registry,
+});
 const conf = new SparkConf();
 const base = `${cluster.defaultFS}/tmp/tspark-it-hdfsfs-${process.pid}-${randomBytes(3).toString('hex')}`;
 const fs = registry.fileSystemFor(base, conf) as HdfsFileSystem;
@@ -83,7 +88,9 @@ describe('hdfs: FileSystem on the test cluster', () => {
     expect(names).toEqual(['_SUCCESS', 'part-00000', 'part-00001']);
     expect(await readAll(`${out}/part-00001`)).toBe('partition 1\n');
     // A second job into the same directory is refused, as Spark does.
-    await expect(new FileOutputCommitter(fs, out, 'job_it_0002').setupJob()).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    await expect(new FileOutputCommitter(fs, out, 'job_it_0002').setupJob()).rejects.toMatchObject({
+      code: 'OUTPUT_EXISTS',
+    });
   });
 
   it('rename refuses an existing destination; delete follows the contract', async () => {

@@ -101,7 +101,9 @@ describe('WebHDFS client on the test cluster', () => {
 
   it('streams a 96 MiB file up and back down with memory far below its size', async () => {
     const up = createHash('sha256');
-    const upGrowth = await peakMemoryGrowth(() => client.create(bigPath, generated(BIG, up), { overwrite: false, permission: 0o644 }));
+    const upGrowth = await peakMemoryGrowth(() =>
+      client.create(bigPath, generated(BIG, up), { overwrite: false, permission: 0o644 }),
+    );
     bigHash = up.digest('hex');
     const status = await client.getFileStatus(bigPath);
     expect(status).toMatchObject({ type: 'FILE', length: BIG, permission: 0o644, owner: cluster.user });
@@ -116,7 +118,9 @@ describe('WebHDFS client on the test cluster', () => {
     });
     expect(received).toBe(BIG);
     expect(down.digest('hex')).toBe(bigHash);
-    console.log(`96 MiB upload: peak heap+buffers growth ${(upGrowth / MiB).toFixed(1)} MiB; download: ${(downGrowth / MiB).toFixed(1)} MiB`);
+    console.log(
+      `96 MiB upload: peak heap+buffers growth ${(upGrowth / MiB).toFixed(1)} MiB; download: ${(downGrowth / MiB).toFixed(1)} MiB`,
+    );
     // Buffering the file would keep its 96 MiB alive. Streaming keeps a few chunks in
     // flight, but freed buffers are released by V8 in the background, so samples carry
     // noise (0-30 MiB seen on a loaded machine): the bound is half the file.
@@ -189,7 +193,9 @@ describe('WebHDFS client on the test cluster', () => {
     expect(await client.rename(`${dir}/c.txt`, `${dir}/sub/b.txt`)).toBe(false);
     expect(await client.rename(`${dir}/missing`, `${dir}/x`)).toBe(false);
 
-    await expect(client.delete(`${dir}/sub`, false)).rejects.toMatchObject({ code: 'HDFS_DIRECTORY_NOT_EMPTY' });
+    await expect(client.delete(`${dir}/sub`, false)).rejects.toMatchObject({
+      code: 'HDFS_DIRECTORY_NOT_EMPTY',
+    });
     expect(await client.delete(`${dir}/sub`, true)).toBe(true);
     expect(await client.delete(`${dir}/sub`, true)).toBe(false);
     expect(await client.getHomeDirectory()).toBe(`/user/${cluster.user}`);
@@ -215,7 +221,9 @@ describe('WebHDFS client on the test cluster', () => {
     expect(denied.message).toContain(`user mallory may not READ_EXECUTE ${priv} (owned by tspark_owner:`);
     await expect(other.create(`${priv}/mine.txt`, 'y')).rejects.toBeInstanceOf(RemotePermissionDeniedError);
 
-    const exists = (await owner.create(`${priv}/secret.txt`, 'again').catch((e: unknown) => e)) as RemoteAlreadyExistsError;
+    const exists = (await owner
+      .create(`${priv}/secret.txt`, 'again')
+      .catch((e: unknown) => e)) as RemoteAlreadyExistsError;
     expect(exists).toBeInstanceOf(RemoteAlreadyExistsError);
     expect(exists.message).toContain('already exists');
     expect(exists.message).not.toContain('\tat ');
@@ -234,11 +242,18 @@ describe('WebHDFS client on the test cluster', () => {
       status: 403,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        RemoteException: { exception: 'StandbyException', javaClassName: 'org.apache.hadoop.ipc.StandbyException', message: 'Operation category READ is not supported in state standby' },
+        RemoteException: {
+          exception: 'StandbyException',
+          javaClassName: 'org.apache.hadoop.ipc.StandbyException',
+          message: 'Operation category READ is not supported in state standby',
+        },
       }),
     }));
     try {
-      const viaStandby = new WebHdfsClient({ namenodes: [standby.url, cluster.nameNodeUrl], user: cluster.user });
+      const viaStandby = new WebHdfsClient({
+        namenodes: [standby.url, cluster.nameNodeUrl],
+        user: cluster.user,
+      });
       await viaStandby.create(`${base}/ha.txt`, 'through the active NameNode');
       expect((await viaStandby.readAll(`${base}/ha.txt`)).toString()).toBe('through the active NameNode');
       expect(viaStandby.activeNameNode).toBe(cluster.nameNodeUrl);
@@ -249,15 +264,28 @@ describe('WebHDFS client on the test cluster', () => {
   });
 
   it('pointed at the wrong service or a dead port: errors that say which address to check', async () => {
-    const wrong = new WebHdfsClient({ namenodes: [cluster.rmUrl], user: cluster.user, retry: { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0, multiplier: 1 } });
-    const err = (await wrong.getFileStatus('/tmp').catch((e: unknown) => e)) as Error & { code: string; httpStatus: number };
+    const wrong = new WebHdfsClient({
+      namenodes: [cluster.rmUrl],
+      user: cluster.user,
+      retry: { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0, multiplier: 1 },
+    });
+    const err = (await wrong.getFileStatus('/tmp').catch((e: unknown) => e)) as Error & {
+      code: string;
+      httpStatus: number;
+    };
     expect(err).toMatchObject({ code: 'HADOOP_HTTP_ERROR', httpStatus: 404 });
     expect(err.message).toContain(`The NameNode at ${cluster.rmUrl} answered 404 to GETFILESTATUS /tmp`);
     expect(err.message).toContain('Check that the address points at the right service');
 
     const dead = await deadUrl();
-    const none = new WebHdfsClient({ namenodes: [dead], retry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 1, multiplier: 1 } });
-    const unreachable = (await none.mkdirs('/tmp/x').catch((e: unknown) => e)) as Error & { code: string; exitCode: number };
+    const none = new WebHdfsClient({
+      namenodes: [dead],
+      retry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 1, multiplier: 1 },
+    });
+    const unreachable = (await none.mkdirs('/tmp/x').catch((e: unknown) => e)) as Error & {
+      code: string;
+      exitCode: number;
+    };
     expect(unreachable).toMatchObject({ code: 'HADOOP_UNREACHABLE', exitCode: 6 });
     expect(unreachable.message).toContain(`Cannot reach the NameNode at ${dead} (ECONNREFUSED`);
     expect(unreachable.message).toContain('dfs.namenode.http-address');

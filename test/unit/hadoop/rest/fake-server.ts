@@ -98,7 +98,13 @@ export async function deadUrl(): Promise<string> {
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures');
 
 export interface Fixture {
-  request: { method: string; path: string; query: Record<string, string>; body?: string; contentType?: string };
+  request: {
+    method: string;
+    path: string;
+    query: Record<string, string>;
+    body?: string;
+    contentType?: string;
+  };
   response: { status: number; headers: Record<string, string>; body?: string; bodyBase64?: string };
 }
 
@@ -108,7 +114,9 @@ export function loadFixture(area: 'webhdfs' | 'rm-rest', name: string): Fixture 
 
 /** The recorded response body as bytes. */
 export function fixtureBody(f: Fixture): Buffer {
-  return f.response.bodyBase64 !== undefined ? Buffer.from(f.response.bodyBase64, 'base64') : Buffer.from(f.response.body ?? '', 'utf8');
+  return f.response.bodyBase64 !== undefined
+    ? Buffer.from(f.response.bodyBase64, 'base64')
+    : Buffer.from(f.response.body ?? '', 'utf8');
 }
 
 /** The recorded response body parsed as JSON. */

@@ -7,7 +7,10 @@ import {
   type RequestContext,
 } from '../../../../src/hadoop/rest/errors.js';
 import { withReadIdleTimeout } from '../../../../src/hadoop/rest/idle-timeout.js';
-import { decodeRemoteException, parsePermissionDenied } from '../../../../src/hadoop/rest/remote-exception.js';
+import {
+  decodeRemoteException,
+  parsePermissionDenied,
+} from '../../../../src/hadoop/rest/remote-exception.js';
 import { backoffDelayMs, withRetry, type RetryPolicy } from '../../../../src/hadoop/rest/retry.js';
 import { fixtureBody, fixtureJson, loadFixture } from './fake-server.js';
 
@@ -29,20 +32,30 @@ describe('backoff', () => {
     const fatal = new Error('fatal');
     let calls = 0;
     await expect(
-      withRetry(async () => {
-        calls++;
-        throw calls < 3 ? new Error('flaky') : fatal;
-      }, policy, env, { isRetriable: (e) => (e as Error).message === 'flaky' }),
+      withRetry(
+        async () => {
+          calls++;
+          throw calls < 3 ? new Error('flaky') : fatal;
+        },
+        policy,
+        env,
+        { isRetriable: (e) => (e as Error).message === 'flaky' },
+      ),
     ).rejects.toBe(fatal);
     expect(calls).toBe(3);
     expect(sleeps).toEqual([50, 150]);
 
     calls = 0;
     await expect(
-      withRetry(async () => {
-        calls++;
-        throw new Error('flaky');
-      }, { ...policy, maxAttempts: 4 }, env, { isRetriable: () => true }),
+      withRetry(
+        async () => {
+          calls++;
+          throw new Error('flaky');
+        },
+        { ...policy, maxAttempts: 4 },
+        env,
+        { isRetriable: () => true },
+      ),
     ).rejects.toThrow('flaky');
     expect(calls).toBe(4);
     expect(await withRetry(async (attempt) => attempt, policy, env, { isRetriable: () => true })).toBe(1);
@@ -50,7 +63,13 @@ describe('backoff', () => {
 });
 
 describe('RemoteException decoding and the error table', () => {
-  const ctx: RequestContext = { service: 'NameNode', endpoint: 'http://nn:9870', operation: 'MKDIRS', path: '/p/q', user: 'mallory' };
+  const ctx: RequestContext = {
+    service: 'NameNode',
+    endpoint: 'http://nn:9870',
+    operation: 'MKDIRS',
+    path: '/p/q',
+    user: 'mallory',
+  };
 
   it('decodes recorded bodies from bytes, text or objects; other bodies are not RemoteExceptions', () => {
     const f = loadFixture('webhdfs', 'error-getfilestatus-not-found');
@@ -62,7 +81,11 @@ describe('RemoteException decoding and the error table', () => {
     expect(decodeRemoteException('{"boolean":true}')).toBeUndefined();
     expect(decodeRemoteException('{not json')).toBeUndefined();
     // Only the class name: the simple name is derived from it.
-    expect(decodeRemoteException({ RemoteException: { javaClassName: 'org.apache.hadoop.ipc.StandbyException', message: 'm' } })).toEqual({
+    expect(
+      decodeRemoteException({
+        RemoteException: { javaClassName: 'org.apache.hadoop.ipc.StandbyException', message: 'm' },
+      }),
+    ).toEqual({
       exception: 'StandbyException',
       javaClassName: 'org.apache.hadoop.ipc.StandbyException',
       message: 'm',
@@ -73,11 +96,19 @@ describe('RemoteException decoding and the error table', () => {
     const f = loadFixture('webhdfs', 'error-permission-denied-liststatus');
     const message: string = fixtureJson(f).RemoteException.message;
     const inode = /inode="([^"]+)"/.exec(message)![1];
-    expect(parsePermissionDenied(message)).toEqual({ user: 'mallory', access: 'READ_EXECUTE', inode, owner: 'root', group: 'supergroup', mode: 'drwx------' });
+    expect(parsePermissionDenied(message)).toEqual({
+      user: 'mallory',
+      access: 'READ_EXECUTE',
+      inode,
+      owner: 'root',
+      group: 'supergroup',
+      mode: 'drwx------',
+    });
   });
 
   it('drops stack traces and the YARN web wrapper from messages', () => {
-    const dn = fixtureJson(loadFixture('webhdfs', 'error-create-exists-step2-datanode')).RemoteException.message as string;
+    const dn = fixtureJson(loadFixture('webhdfs', 'error-create-exists-step2-datanode')).RemoteException
+      .message as string;
     expect(dn).toContain('\n\tat ');
     expect(briefRemoteMessage(dn)).toBe(dn.split('\n')[0]);
     const rm = fixtureJson(loadFixture('rm-rest', 'error-app-not-found')).RemoteException.message as string;

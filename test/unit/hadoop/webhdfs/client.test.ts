@@ -11,7 +11,15 @@ import {
 } from '../../../../src/hadoop/rest/errors.js';
 import type { RetryEnv, RetryPolicy } from '../../../../src/hadoop/rest/retry.js';
 import { WebHdfsClient } from '../../../../src/hadoop/webhdfs/client.js';
-import { FakeServer, fixtureBody, fixtureJson, loadFixture, replay, type Handler, type Reply } from '../rest/fake-server.js';
+import {
+  FakeServer,
+  fixtureBody,
+  fixtureJson,
+  loadFixture,
+  replay,
+  type Handler,
+  type Reply,
+} from '../rest/fake-server.js';
 
 const servers: FakeServer[] = [];
 afterEach(async () => {
@@ -37,7 +45,11 @@ function hdfsPath(name: string): string {
   return loadFixture('webhdfs', name).request.path.replace(/^\/webhdfs\/v1/, '');
 }
 
-function client(namenodes: string[], clock = manualClock(), extra: Partial<ConstructorParameters<typeof WebHdfsClient>[0]> = {}) {
+function client(
+  namenodes: string[],
+  clock = manualClock(),
+  extra: Partial<ConstructorParameters<typeof WebHdfsClient>[0]> = {},
+) {
   return new WebHdfsClient({ namenodes, user: 'root', retry: POLICY, retryEnv: clock, ...extra });
 }
 
@@ -57,7 +69,11 @@ describe('WebHDFS metadata operations against recorded NameNode answers', () => 
     const status = await client([nn.url]).getFileStatus(path);
     const raw = fixtureJson(loadFixture('webhdfs', 'getfilestatus-file')).FileStatus;
     expect(nn.requests).toHaveLength(1);
-    expect(nn.requests[0]).toMatchObject({ method: 'GET', path: `/webhdfs/v1${path}`, query: { op: 'GETFILESTATUS', 'user.name': 'root' } });
+    expect(nn.requests[0]).toMatchObject({
+      method: 'GET',
+      path: `/webhdfs/v1${path}`,
+      query: { op: 'GETFILESTATUS', 'user.name': 'root' },
+    });
     expect(status).toMatchObject({
       path,
       name: 'hello.txt',
@@ -78,7 +94,9 @@ describe('WebHDFS metadata operations against recorded NameNode answers', () => 
     );
     const dir = hdfsPath('liststatus-dir');
     const list = await client([nn.url]).listStatus(dir);
-    const raw: { pathSuffix: string; type: string; length: number }[] = fixtureJson(loadFixture('webhdfs', 'liststatus-dir')).FileStatuses.FileStatus;
+    const raw: { pathSuffix: string; type: string; length: number }[] = fixtureJson(
+      loadFixture('webhdfs', 'liststatus-dir'),
+    ).FileStatuses.FileStatus;
     expect(list.map((s) => s.path)).toEqual(raw.map((r) => `${dir}/${r.pathSuffix}`));
     expect(list.map((s) => s.type)).toEqual(raw.map((r) => r.type));
     expect(list.map((s) => s.length)).toEqual(raw.map((r) => r.length));
@@ -90,8 +108,14 @@ describe('WebHDFS metadata operations against recorded NameNode answers', () => 
       const q = req.query;
       if (q.op === 'MKDIRS') return replay(loadFixture('webhdfs', 'mkdirs'));
       if (q.op === 'SETPERMISSION') return replay(loadFixture('webhdfs', 'setpermission'));
-      if (q.op === 'DELETE') return replay(loadFixture('webhdfs', req.path.endsWith('gone') ? 'delete-false-missing' : 'delete-true'));
-      if (q.op === 'RENAME') return replay(loadFixture('webhdfs', req.path.endsWith('nope') ? 'rename-false-missing-source' : 'rename-true'));
+      if (q.op === 'DELETE')
+        return replay(
+          loadFixture('webhdfs', req.path.endsWith('gone') ? 'delete-false-missing' : 'delete-true'),
+        );
+      if (q.op === 'RENAME')
+        return replay(
+          loadFixture('webhdfs', req.path.endsWith('nope') ? 'rename-false-missing-source' : 'rename-true'),
+        );
       if (q.op === 'GETHOMEDIRECTORY') return replay(loadFixture('webhdfs', 'gethomedirectory'));
       return { status: 500 };
     });
@@ -104,11 +128,19 @@ describe('WebHDFS metadata operations against recorded NameNode answers', () => 
     expect(await c.rename('/a/nope', '/a/y')).toBe(false);
     expect(await c.getHomeDirectory()).toBe(fixtureJson(loadFixture('webhdfs', 'gethomedirectory')).Path);
     const [mk, chmod, del, del2, ren] = nn.requests;
-    expect(mk).toMatchObject({ method: 'PUT', path: '/webhdfs/v1/a/b', query: { op: 'MKDIRS', permission: '700' } });
+    expect(mk).toMatchObject({
+      method: 'PUT',
+      path: '/webhdfs/v1/a/b',
+      query: { op: 'MKDIRS', permission: '700' },
+    });
     expect(chmod).toMatchObject({ method: 'PUT', query: { op: 'SETPERMISSION', permission: '644' } });
     expect(del).toMatchObject({ method: 'DELETE', query: { op: 'DELETE', recursive: 'true' } });
     expect(del2!.query.recursive).toBe('false');
-    expect(ren).toMatchObject({ method: 'PUT', path: '/webhdfs/v1/a/x', query: { op: 'RENAME', destination: '/a/y z' } });
+    expect(ren).toMatchObject({
+      method: 'PUT',
+      path: '/webhdfs/v1/a/x',
+      query: { op: 'RENAME', destination: '/a/y z' },
+    });
   });
 
   it('percent-encodes path components', async () => {
@@ -119,7 +151,10 @@ describe('WebHDFS metadata operations against recorded NameNode answers', () => 
 
   it('rejects a relative path before sending anything', async () => {
     const nn = await server(byOp({}));
-    await expect(client([nn.url]).getFileStatus('relative/x')).rejects.toMatchObject({ code: 'HDFS_RELATIVE_PATH', exitCode: ExitCode.USAGE });
+    await expect(client([nn.url]).getFileStatus('relative/x')).rejects.toMatchObject({
+      code: 'HDFS_RELATIVE_PATH',
+      exitCode: ExitCode.USAGE,
+    });
     expect(nn.requests).toHaveLength(0);
   });
 });
@@ -128,9 +163,16 @@ describe('block locations', () => {
   it('decodes GETFILEBLOCKLOCATIONS of a recorded 3-block file', async () => {
     const nn = await server(byOp({ GETFILEBLOCKLOCATIONS: 'getfileblocklocations' }));
     const f = loadFixture('webhdfs', 'getfileblocklocations');
-    const blocks = await client([nn.url]).getFileBlockLocations(hdfsPath('getfileblocklocations'), 0, 2621440);
-    const raw: { offset: number; length: number; hosts: string[] }[] = fixtureJson(f).BlockLocations.BlockLocation;
-    expect(blocks.map((b) => [b.offset, b.length, b.hosts])).toEqual(raw.map((b) => [b.offset, b.length, b.hosts]));
+    const blocks = await client([nn.url]).getFileBlockLocations(
+      hdfsPath('getfileblocklocations'),
+      0,
+      2621440,
+    );
+    const raw: { offset: number; length: number; hosts: string[] }[] =
+      fixtureJson(f).BlockLocations.BlockLocation;
+    expect(blocks.map((b) => [b.offset, b.length, b.hosts])).toEqual(
+      raw.map((b) => [b.offset, b.length, b.hosts]),
+    );
     // The file was written with 1 MiB blocks and 2.5 MiB of data.
     expect(blocks.map((b) => b.length)).toEqual([1048576, 1048576, 524288]);
     expect(nn.requests[0]!.query).toMatchObject({ offset: '0', length: '2621440' });
@@ -139,17 +181,29 @@ describe('block locations', () => {
   it('falls back to GET_BLOCK_LOCATIONS when the NameNode rejects the public op, with the same result', async () => {
     // The rejection is the recorded answer to an unknown op, naming this op instead.
     const badOp = loadFixture('webhdfs', 'error-bad-op');
-    const rejection: Reply = { ...replay(badOp), body: fixtureBody(badOp).toString('utf8').replace('NOSUCHOP', 'GETFILEBLOCKLOCATIONS') };
-    const nn = await server(byOp({ GETFILEBLOCKLOCATIONS: rejection, GET_BLOCK_LOCATIONS: 'get-block-locations' }));
+    const rejection: Reply = {
+      ...replay(badOp),
+      body: fixtureBody(badOp).toString('utf8').replace('NOSUCHOP', 'GETFILEBLOCKLOCATIONS'),
+    };
+    const nn = await server(
+      byOp({ GETFILEBLOCKLOCATIONS: rejection, GET_BLOCK_LOCATIONS: 'get-block-locations' }),
+    );
     const c = client([nn.url]);
     const path = hdfsPath('get-block-locations');
     const blocks = await c.getFileBlockLocations(path);
-    const expected: { offset: number; length: number; hosts: string[]; names: string[] }[] =
-      fixtureJson(loadFixture('webhdfs', 'getfileblocklocations')).BlockLocations.BlockLocation;
-    expect(blocks.map((b) => [b.offset, b.length, b.hosts, b.names])).toEqual(expected.map((b) => [b.offset, b.length, b.hosts, b.names]));
+    const expected: { offset: number; length: number; hosts: string[]; names: string[] }[] = fixtureJson(
+      loadFixture('webhdfs', 'getfileblocklocations'),
+    ).BlockLocations.BlockLocation;
+    expect(blocks.map((b) => [b.offset, b.length, b.hosts, b.names])).toEqual(
+      expected.map((b) => [b.offset, b.length, b.hosts, b.names]),
+    );
     // Remembered: the second call goes straight to the private op.
     await c.getFileBlockLocations(path);
-    expect(nn.requests.map((r) => r.query.op)).toEqual(['GETFILEBLOCKLOCATIONS', 'GET_BLOCK_LOCATIONS', 'GET_BLOCK_LOCATIONS']);
+    expect(nn.requests.map((r) => r.query.op)).toEqual([
+      'GETFILEBLOCKLOCATIONS',
+      'GET_BLOCK_LOCATIONS',
+      'GET_BLOCK_LOCATIONS',
+    ]);
   });
 });
 
@@ -160,11 +214,19 @@ describe('two-step writes and redirected reads', () => {
     const data = Buffer.from('hello webhdfs\nline two\n');
     await client([nn.url]).create('/x/hello.txt', data, { permission: 0o644, overwrite: false });
     expect(nn.requests).toHaveLength(1);
-    expect(nn.requests[0]).toMatchObject({ method: 'PUT', query: { op: 'CREATE', overwrite: 'false', permission: '644' } });
+    expect(nn.requests[0]).toMatchObject({
+      method: 'PUT',
+      query: { op: 'CREATE', overwrite: 'false', permission: '644' },
+    });
     expect(nn.requests[0]!.body.length).toBe(0);
-    const recordedLocation = new URL(loadFixture('webhdfs', 'create-step1-namenode').response.headers.location!);
+    const recordedLocation = new URL(
+      loadFixture('webhdfs', 'create-step1-namenode').response.headers.location!,
+    );
     expect(dn.requests).toHaveLength(1);
-    expect(dn.requests[0]).toMatchObject({ method: 'PUT', path: decodeURIComponent(recordedLocation.pathname) });
+    expect(dn.requests[0]).toMatchObject({
+      method: 'PUT',
+      path: decodeURIComponent(recordedLocation.pathname),
+    });
     expect(dn.requests[0]!.query).toEqual(Object.fromEntries(recordedLocation.searchParams.entries()));
     expect(dn.requests[0]!.body.equals(data)).toBe(true);
     expect(dn.requests[0]!.headers['content-length']).toBe(String(data.length));
@@ -218,7 +280,11 @@ describe('two-step writes and redirected reads', () => {
   });
 
   it('a DataNode that stalls mid-read fails the stream after the idle timeout', async () => {
-    const dn = await server(() => ({ status: 200, headers: { 'content-type': 'application/octet-stream' }, stallAfter: Buffer.from('abc') }));
+    const dn = await server(() => ({
+      status: 200,
+      headers: { 'content-type': 'application/octet-stream' },
+      stallAfter: Buffer.from('abc'),
+    }));
     const nn = await server(byOp({ OPEN: 'open-step1-namenode' }, dn.url));
     const stream = await client([nn.url], manualClock(), { readIdleTimeoutMs: 150 }).open('/x/hello.txt');
     const got: Buffer[] = [];
@@ -253,7 +319,9 @@ describe('timeouts', () => {
 
   it('a NameNode that never answers fails the metadata call after requestTimeoutMs, then is retried', async () => {
     let n = 0;
-    const nn = await server(() => (++n === 1 ? new Promise<Reply>(() => undefined) : replay(loadFixture('webhdfs', 'getfilestatus-file'))));
+    const nn = await server(() =>
+      ++n === 1 ? new Promise<Reply>(() => undefined) : replay(loadFixture('webhdfs', 'getfilestatus-file')),
+    );
     const status = await client([nn.url], manualClock(), { requestTimeoutMs: 100 }).getFileStatus('/x');
     expect(status.type).toBe('FILE');
     expect(nn.requests).toHaveLength(2);
@@ -269,7 +337,9 @@ describe('timeouts', () => {
 describe('RemoteException bodies become typed errors (recorded from the cluster)', () => {
   async function failWith(name: string, call: (c: WebHdfsClient) => Promise<unknown>, user = 'root') {
     const nn = await server(() => replay(loadFixture('webhdfs', name)));
-    return call(new WebHdfsClient({ namenodes: [nn.url], user, retry: POLICY, retryEnv: manualClock() })).then(
+    return call(
+      new WebHdfsClient({ namenodes: [nn.url], user, retry: POLICY, retryEnv: manualClock() }),
+    ).then(
       () => {
         throw new Error('expected a failure');
       },
@@ -281,7 +351,12 @@ describe('RemoteException bodies become typed errors (recorded from the cluster)
     const path = hdfsPath('error-getfilestatus-not-found');
     const { error, requests } = await failWith('error-getfilestatus-not-found', (c) => c.getFileStatus(path));
     expect(error).toBeInstanceOf(RemoteNotFoundError);
-    expect(error).toMatchObject({ code: 'HADOOP_NOT_FOUND', exitCode: ExitCode.NOT_FOUND, retriable: false, httpStatus: 404 });
+    expect(error).toMatchObject({
+      code: 'HADOOP_NOT_FOUND',
+      exitCode: ExitCode.NOT_FOUND,
+      retriable: false,
+      httpStatus: 404,
+    });
     expect(error.message).toContain(`HDFS path ${path} was not found`);
     expect(error.message).toContain(`File does not exist: ${path}`);
     expect(error.context.path).toBe(path);
@@ -290,11 +365,21 @@ describe('RemoteException bodies become typed errors (recorded from the cluster)
 
   it('AccessControlException -> RemotePermissionDeniedError naming user, access and inode', async () => {
     const path = hdfsPath('error-permission-denied-mkdirs');
-    const { error, requests } = await failWith('error-permission-denied-mkdirs', (c) => c.mkdirs(path), 'mallory');
+    const { error, requests } = await failWith(
+      'error-permission-denied-mkdirs',
+      (c) => c.mkdirs(path),
+      'mallory',
+    );
     const inode = path.replace(/\/sub$/, '');
     expect(error).toBeInstanceOf(RemotePermissionDeniedError);
-    expect(error).toMatchObject({ code: 'HADOOP_PERMISSION_DENIED', exitCode: ExitCode.PERMISSION, httpStatus: 403 });
-    expect(error.message).toContain(`user mallory may not EXECUTE ${inode} (owned by root:supergroup, mode drwx------)`);
+    expect(error).toMatchObject({
+      code: 'HADOOP_PERMISSION_DENIED',
+      exitCode: ExitCode.PERMISSION,
+      httpStatus: 403,
+    });
+    expect(error.message).toContain(
+      `user mallory may not EXECUTE ${inode} (owned by root:supergroup, mode drwx------)`,
+    );
     expect(error.context).toMatchObject({ deniedUser: 'mallory', inode, access: 'EXECUTE', user: 'mallory' });
     expect(requests).toBe(1);
   });
@@ -302,9 +387,13 @@ describe('RemoteException bodies become typed errors (recorded from the cluster)
   it('FileAlreadyExistsException from the DataNode leg, its stack trace kept out of the message', async () => {
     const dn = await server(() => replay(loadFixture('webhdfs', 'error-create-exists-step2-datanode')));
     const nn = await server(byOp({ CREATE: 'error-create-exists-step1-namenode' }, dn.url));
-    const err = (await client([nn.url]).create('/x/renamed.txt', 'x').catch((e: unknown) => e)) as HadoopRemoteError;
+    const err = (await client([nn.url])
+      .create('/x/renamed.txt', 'x')
+      .catch((e: unknown) => e)) as HadoopRemoteError;
     expect(err).toBeInstanceOf(RemoteAlreadyExistsError);
-    expect(err.message).toMatch(/the DataNode at http:\/\/127\.0\.0\.1:\d+ answered 403 FileAlreadyExistsException: .*renamed\.txt for client 127\.0\.0\.1 already exists/);
+    expect(err.message).toMatch(
+      /the DataNode at http:\/\/127\.0\.0\.1:\d+ answered 403 FileAlreadyExistsException: .*renamed\.txt for client 127\.0\.0\.1 already exists/,
+    );
     expect(err.message).not.toContain('\tat org.apache');
     expect(err.remote.message).toContain('\tat org.apache');
   });
@@ -312,7 +401,9 @@ describe('RemoteException bodies become typed errors (recorded from the cluster)
   it('OPEN of a directory: the NameNode redirects, the DataNode says FileNotFound', async () => {
     const dn = await server(() => replay(loadFixture('webhdfs', 'error-open-directory-step2-datanode')));
     const nn = await server(byOp({ OPEN: 'error-open-directory-step1-namenode' }, dn.url));
-    const err = (await client([nn.url]).open('/x/dir').catch((e: unknown) => e)) as HadoopRemoteError;
+    const err = (await client([nn.url])
+      .open('/x/dir')
+      .catch((e: unknown) => e)) as HadoopRemoteError;
     expect(err).toBeInstanceOf(RemoteNotFoundError);
     expect(err.message).toContain('Path is not a file');
     expect(err.context.service).toBe('DataNode');
@@ -335,20 +426,27 @@ describe('RemoteException bodies become typed errors (recorded from the cluster)
 describe('retry policy (manual clock, no real waiting)', () => {
   it('retries 5xx on idempotent calls with capped, jittered exponential backoff', async () => {
     let n = 0;
-    const nn = await server(() => (++n <= 3 ? { status: 503, body: 'busy' } : replay(loadFixture('webhdfs', 'getfilestatus-file'))));
+    const nn = await server(() =>
+      ++n <= 3 ? { status: 503, body: 'busy' } : replay(loadFixture('webhdfs', 'getfilestatus-file')),
+    );
     const clock = manualClock();
     await client([nn.url], clock).getFileStatus('/x');
     expect(nn.requests).toHaveLength(4);
     // Window k (k = 1..): min(max, initial * multiplier^(k-1)); jitter 0.5 takes half of it.
     const expected: number[] = [];
-    for (let k = 1; k <= 3; k++) expected.push(Math.floor(Math.min(POLICY.maxDelayMs, POLICY.initialDelayMs * POLICY.multiplier ** (k - 1)) * 0.5));
+    for (let k = 1; k <= 3; k++)
+      expected.push(
+        Math.floor(Math.min(POLICY.maxDelayMs, POLICY.initialDelayMs * POLICY.multiplier ** (k - 1)) * 0.5),
+      );
     expect(clock.sleeps).toEqual(expected);
   });
 
   it('gives up after maxAttempts with the last error', async () => {
     const nn = await server(() => ({ status: 500, body: '<html>oops</html>' }));
     const clock = manualClock();
-    const err = await client([nn.url], clock).getFileStatus('/x').catch((e: unknown) => e as Error);
+    const err = await client([nn.url], clock)
+      .getFileStatus('/x')
+      .catch((e: unknown) => e as Error);
     expect(err).toMatchObject({ code: 'HADOOP_HTTP_ERROR', httpStatus: 500 });
     expect(nn.requests).toHaveLength(POLICY.maxAttempts);
     expect(clock.sleeps).toHaveLength(POLICY.maxAttempts - 1);
@@ -381,9 +479,15 @@ describe('retry policy (manual clock, no real waiting)', () => {
 
   it('a one-shot stream is not re-sent after the DataNode failed; a replayable source is', async () => {
     let dnCalls = 0;
-    const dn = await server(() => (++dnCalls === 1 ? { status: 500, body: 'disk' } : replay(loadFixture('webhdfs', 'create-step2-datanode'))));
+    const dn = await server(() =>
+      ++dnCalls === 1
+        ? { status: 500, body: 'disk' }
+        : replay(loadFixture('webhdfs', 'create-step2-datanode')),
+    );
     const nn = await server(byOp({ CREATE: 'create-step1-namenode' }, dn.url));
-    await expect(client([nn.url]).create('/x', Readable.from([Buffer.from('once')]), { overwrite: true })).rejects.toMatchObject({ httpStatus: 500 });
+    await expect(
+      client([nn.url]).create('/x', Readable.from([Buffer.from('once')]), { overwrite: true }),
+    ).rejects.toMatchObject({ httpStatus: 500 });
     expect(dnCalls).toBe(1);
     dnCalls = 0;
     await client([nn.url]).create('/x', Buffer.from('twice'), { overwrite: true });

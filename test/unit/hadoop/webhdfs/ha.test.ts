@@ -16,7 +16,8 @@ const STANDBY: Reply = {
     RemoteException: {
       exception: 'StandbyException',
       javaClassName: 'org.apache.hadoop.ipc.StandbyException',
-      message: 'Operation category READ is not supported in state standby. Visit https://s.apache.org/sbnn-error',
+      message:
+        'Operation category READ is not supported in state standby. Visit https://s.apache.org/sbnn-error',
     },
   }),
 };
@@ -41,7 +42,12 @@ describe('NameNode HA selection', () => {
   it('skips a standby, uses the active one, and goes straight to it afterwards', async () => {
     const standby = await server(() => STANDBY);
     const active = await server(status);
-    const c = new WebHdfsClient({ namenodes: [standby.url, active.url], user: 'u', retry: policy, retryEnv: clock() });
+    const c = new WebHdfsClient({
+      namenodes: [standby.url, active.url],
+      user: 'u',
+      retry: policy,
+      retryEnv: clock(),
+    });
     await c.getFileStatus('/a');
     expect(standby.requests).toHaveLength(1);
     expect(active.requests).toHaveLength(1);
@@ -90,7 +96,11 @@ describe('NameNode HA selection', () => {
 
   it('a single configured standby reports the standby error itself', async () => {
     const a = await server(() => STANDBY);
-    const c = new WebHdfsClient({ namenodes: [a.url], retry: { ...policy, maxAttempts: 1 }, retryEnv: clock() });
+    const c = new WebHdfsClient({
+      namenodes: [a.url],
+      retry: { ...policy, maxAttempts: 1 },
+      retryEnv: clock(),
+    });
     await expect(c.getFileStatus('/a')).rejects.toBeInstanceOf(StandbyError);
   });
 

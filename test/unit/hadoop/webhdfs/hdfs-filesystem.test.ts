@@ -3,7 +3,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SparkConf } from '../../../../src/conf/spark-conf.js';
 import { FileSystemRegistry } from '../../../../src/core/io/file-system.js';
 import { HdfsFileSystem, registerHdfs } from '../../../../src/hadoop/webhdfs/hdfs-filesystem.js';
-import { FakeServer, fixtureBody, loadFixture, replay, type Handler, type Reply } from '../rest/fake-server.js';
+import {
+  FakeServer,
+  fixtureBody,
+  loadFixture,
+  replay,
+  type Handler,
+  type Reply,
+} from '../rest/fake-server.js';
 
 const servers: FakeServer[] = [];
 afterEach(async () => {
@@ -15,19 +22,26 @@ async function server(handler: Handler): Promise<FakeServer> {
   return s;
 }
 const noWait = { sleep: async () => undefined, random: () => 0 };
-const fs = (nn: string) => new HdfsFileSystem({ uri: 'hdfs://nn.example:9000', namenodes: [nn], user: 'alice', retryEnv: noWait });
+const fs = (nn: string) =>
+  new HdfsFileSystem({ uri: 'hdfs://nn.example:9000', namenodes: [nn], user: 'alice', retryEnv: noWait });
 const fx = (name: string): Reply => replay(loadFixture('webhdfs', name));
 
 describe('HdfsFileSystem paths', () => {
   it('resolves hdfs://authority, hdfs:///, absolute and relative paths; refuses other clusters and schemes', () => {
-    const h = new HdfsFileSystem({ uri: 'hdfs://nn.example:9000', namenodes: ['http://127.0.0.1:1'], user: 'alice' });
+    const h = new HdfsFileSystem({
+      uri: 'hdfs://nn.example:9000',
+      namenodes: ['http://127.0.0.1:1'],
+      user: 'alice',
+    });
     expect(h.toHdfsPath('hdfs://nn.example:9000/data/x')).toBe('/data/x');
     expect(h.toHdfsPath('hdfs:///data/x/')).toBe('/data/x');
     expect(h.toHdfsPath('/data//x')).toBe('/data/x');
     expect(h.toHdfsPath('in/part-0')).toBe('/user/alice/in/part-0');
     expect(h.qualify('in')).toBe('hdfs://nn.example:9000/user/alice/in');
     expect(() => h.toHdfsPath('hdfs://other:8020/x')).toThrow(expect.objectContaining({ code: 'WRONG_FS' }));
-    expect(() => h.toHdfsPath('file:/tmp/x')).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_SCHEME' }));
+    expect(() => h.toHdfsPath('file:/tmp/x')).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_SCHEME' }),
+    );
   });
 });
 
@@ -41,7 +55,11 @@ describe('HdfsFileSystem over recorded WebHDFS answers', () => {
     const st = await h.status('hdfs://nn.example:9000/d/hello.txt');
     expect(st).toMatchObject({ path: 'hdfs://nn.example:9000/d/hello.txt', isDirectory: false, length: 23 });
     const listed = await h.list('/d');
-    expect(listed.map((s) => s.path)).toEqual(['hdfs://nn.example:9000/d/empty.bin', 'hdfs://nn.example:9000/d/hello.txt', 'hdfs://nn.example:9000/d/sub']);
+    expect(listed.map((s) => s.path)).toEqual([
+      'hdfs://nn.example:9000/d/empty.bin',
+      'hdfs://nn.example:9000/d/hello.txt',
+      'hdfs://nn.example:9000/d/sub',
+    ]);
     expect(listed.map((s) => s.isDirectory)).toEqual([false, false, true]);
     const err = (await h.status('/d/missing').catch((e: unknown) => e)) as Error & { code: string };
     expect(err.code).toBe('FILE_NOT_FOUND');
@@ -52,18 +70,30 @@ describe('HdfsFileSystem over recorded WebHDFS answers', () => {
 
   it('permission denied becomes PERMISSION_DENIED naming the user HDFS refused', async () => {
     const nn = await server(() => fx('error-permission-denied-liststatus'));
-    const err = (await fs(nn.url).list('/p').catch((e: unknown) => e)) as Error & { code: string; context: Record<string, unknown> };
+    const err = (await fs(nn.url)
+      .list('/p')
+      .catch((e: unknown) => e)) as Error & { code: string; context: Record<string, unknown> };
     expect(err.code).toBe('PERMISSION_DENIED');
-    expect(err.context).toMatchObject({ user: 'mallory', operation: 'list', path: 'hdfs://nn.example:9000/p' });
+    expect(err.context).toMatchObject({
+      user: 'mallory',
+      operation: 'list',
+      path: 'hdfs://nn.example:9000/p',
+    });
   });
 
   it('open: a range maps to offset/length; reading at the end of the file (refused by the NameNode) is empty', async () => {
     const dn = await server(() => fx('open-step2-datanode'));
-    const nn = await server((req) => (Number(req.query.offset) >= 32 ? fx('error-open-offset-at-end') : replay(loadFixture('webhdfs', 'open-step1-namenode'), dn.url)));
+    const nn = await server((req) =>
+      Number(req.query.offset) >= 32
+        ? fx('error-open-offset-at-end')
+        : replay(loadFixture('webhdfs', 'open-step1-namenode'), dn.url),
+    );
     const h = fs(nn.url);
     const chunks: Buffer[] = [];
     for await (const c of await h.open('/f', { start: 6, end: 13 })) chunks.push(c as Buffer);
-    expect(Buffer.concat(chunks).equals(fixtureBody(loadFixture('webhdfs', 'open-step2-datanode')))).toBe(true);
+    expect(Buffer.concat(chunks).equals(fixtureBody(loadFixture('webhdfs', 'open-step2-datanode')))).toBe(
+      true,
+    );
     expect(nn.requests[0]!.query).toMatchObject({ offset: '6', length: '7' });
     const tail: Buffer[] = [];
     for await (const c of await h.open('/f', { start: 32, end: 4096 })) tail.push(c as Buffer);
@@ -78,7 +108,8 @@ describe('HdfsFileSystem over recorded WebHDFS answers', () => {
       return fx('create-step2-datanode');
     });
     const nn = await server((req) => {
-      if (req.query.op === 'GETFILESTATUS') return req.path.endsWith('/exists') ? fx('getfilestatus-file') : fx('error-getfilestatus-not-found');
+      if (req.query.op === 'GETFILESTATUS')
+        return req.path.endsWith('/exists') ? fx('getfilestatus-file') : fx('error-getfilestatus-not-found');
       return replay(loadFixture('webhdfs', 'create-step1-namenode'), dn.url);
     });
     const h = fs(nn.url);
@@ -108,7 +139,9 @@ describe('HdfsFileSystem over recorded WebHDFS answers', () => {
     const nn = await server((req) => {
       ops.push(`${req.query.op} ${req.path.replace('/webhdfs/v1', '')}`);
       if (req.query.op === 'GETFILESTATUS') {
-        return req.path.endsWith('/src') || req.path.endsWith('/taken') ? fx('getfilestatus-file') : fx('error-getfilestatus-not-found');
+        return req.path.endsWith('/src') || req.path.endsWith('/taken')
+          ? fx('getfilestatus-file')
+          : fx('error-getfilestatus-not-found');
       }
       if (req.query.op === 'MKDIRS') return fx('mkdirs');
       return fx('rename-true');
@@ -118,7 +151,12 @@ describe('HdfsFileSystem over recorded WebHDFS answers', () => {
     await expect(h.rename('/src', '/taken')).rejects.toMatchObject({ code: 'FILE_EXISTS' });
     ops.length = 0;
     await h.rename('/src', '/out/part-00000');
-    expect(ops).toEqual(['GETFILESTATUS /src', 'GETFILESTATUS /out/part-00000', 'MKDIRS /out', 'RENAME /src']);
+    expect(ops).toEqual([
+      'GETFILESTATUS /src',
+      'GETFILESTATUS /out/part-00000',
+      'MKDIRS /out',
+      'RENAME /src',
+    ]);
     expect(nn.requests.at(-1)!.query.destination).toBe('/out/part-00000');
   });
 
@@ -131,7 +169,13 @@ describe('HdfsFileSystem over recorded WebHDFS answers', () => {
 describe('registerHdfs', () => {
   it('serves the default FS and configured authorities, one instance each; unknown authorities are a ConfigError', async () => {
     const registry = new FileSystemRegistry();
-    registerHdfs({ defaultFS: 'hdfs://127.0.0.1:9000', namenodes: ['http://127.0.0.1:9870'], otherAuthorities: { ns2: ['http://a:9870', 'http://b:9870'] }, user: 'alice', registry });
+    registerHdfs({
+      defaultFS: 'hdfs://127.0.0.1:9000',
+      namenodes: ['http://127.0.0.1:9870'],
+      otherAuthorities: { ns2: ['http://a:9870', 'http://b:9870'] },
+      user: 'alice',
+      registry,
+    });
     const conf = new SparkConf();
     const a = registry.fileSystemFor('hdfs://127.0.0.1:9000/x', conf) as HdfsFileSystem;
     const b = registry.fileSystemFor('hdfs:///y', conf) as HdfsFileSystem;
@@ -140,7 +184,11 @@ describe('registerHdfs', () => {
     const ns2 = registry.fileSystemFor('hdfs://ns2/z', conf) as HdfsFileSystem;
     expect(ns2.authority).toBe('ns2');
     expect(ns2.client.activeNameNode).toBe('http://a:9870');
-    expect(() => registry.fileSystemFor('hdfs://elsewhere:8020/z', conf)).toThrow(expect.objectContaining({ code: 'HDFS_UNKNOWN_AUTHORITY' }));
-    expect(() => registerHdfs({ defaultFS: 'file:///', namenodes: ['http://x'], registry })).toThrow(expect.objectContaining({ code: 'HDFS_BAD_URI' }));
+    expect(() => registry.fileSystemFor('hdfs://elsewhere:8020/z', conf)).toThrow(
+      expect.objectContaining({ code: 'HDFS_UNKNOWN_AUTHORITY' }),
+    );
+    expect(() => registerHdfs({ defaultFS: 'file:///', namenodes: ['http://x'], registry })).toThrow(
+      expect.objectContaining({ code: 'HDFS_BAD_URI' }),
+    );
   });
 });

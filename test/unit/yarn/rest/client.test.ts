@@ -5,7 +5,15 @@ import type { RetryEnv } from '../../../../src/hadoop/rest/retry.js';
 import { ResourceManagerClient } from '../../../../src/yarn/rest/client.js';
 import { leafQueues } from '../../../../src/yarn/rest/scheduler.js';
 import type { ApplicationSubmissionContext } from '../../../../src/yarn/rest/types.js';
-import { FakeServer, deadUrl, fixtureJson, loadFixture, replay, type Handler, type Reply } from '../../hadoop/rest/fake-server.js';
+import {
+  FakeServer,
+  deadUrl,
+  fixtureJson,
+  loadFixture,
+  replay,
+  type Handler,
+  type Reply,
+} from '../../hadoop/rest/fake-server.js';
 import { submissionProblems } from './submission-schema.js';
 
 const servers: FakeServer[] = [];
@@ -24,7 +32,13 @@ function manualClock(): RetryEnv & { sleeps: number[] } {
 const POLICY = { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2 };
 const fx = (name: string) => loadFixture('rm-rest', name);
 const rmClient = (urls: string[], clock = manualClock()) =>
-  new ResourceManagerClient({ resourceManagers: urls, user: 'alice', retry: POLICY, retryEnv: clock, killPollIntervalMs: 7 });
+  new ResourceManagerClient({
+    resourceManagers: urls,
+    user: 'alice',
+    retry: POLICY,
+    retryEnv: clock,
+    killPollIntervalMs: 7,
+  });
 
 /** An RM answering `/ws/v1/cluster<resource>` from fixtures by method + resource. */
 function routes(table: Record<string, string | Reply | (() => Reply)>): Handler {
@@ -57,7 +71,9 @@ describe('cluster resources decode the recorded answers', () => {
     expect(scheduler.type).toBe('capacityScheduler');
     const nodes = await c.nodes(['RUNNING']);
     const rawNodes: { id: string; nodeHTTPAddress: string }[] = fixtureJson(fx('nodes')).nodes.node;
-    expect(nodes.map((n) => [n.id, n.nodeHTTPAddress])).toEqual(rawNodes.map((n) => [n.id, n.nodeHTTPAddress]));
+    expect(nodes.map((n) => [n.id, n.nodeHTTPAddress])).toEqual(
+      rawNodes.map((n) => [n.id, n.nodeHTTPAddress]),
+    );
     for (const r of rm.requests) {
       expect(r.query['user.name']).toBe('alice');
       expect(r.headers.accept).toBe('application/json');
@@ -99,13 +115,23 @@ describe('applications', () => {
         entry: [
           {
             key: '__app__.mjs',
-            value: { resource: 'hdfs://127.0.0.1:9000/user/alice/.sparkStaging/x/__app__.mjs', type: 'FILE', visibility: 'PRIVATE', size: 1234, timestamp: 1795413792062 },
+            value: {
+              resource: 'hdfs://127.0.0.1:9000/user/alice/.sparkStaging/x/__app__.mjs',
+              type: 'FILE',
+              visibility: 'PRIVATE',
+              size: 1234,
+              timestamp: 1795413792062,
+            },
           },
         ],
       },
       environment: { entry: [{ key: 'SPARK_USER', value: 'alice' }] },
       commands: { command: 'node am/main.js 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr' },
-      credentials: { secrets: { entry: [{ key: 'tspark.application.secret', value: Buffer.from('s3cret').toString('base64') }] } },
+      credentials: {
+        secrets: {
+          entry: [{ key: 'tspark.application.secret', value: Buffer.from('s3cret').toString('base64') }],
+        },
+      },
       'application-acls': { entry: [{ key: 'VIEW_APP', value: 'alice' }] },
     },
     'unmanaged-AM': false,
@@ -127,12 +153,17 @@ describe('applications', () => {
   });
 
   it('new-application then submit: POST bodies as documented, JSON content type, 202 accepted', async () => {
-    const rm = await server(routes({ 'POST /apps/new-application': 'new-application', 'POST /apps': 'submit-accepted' }));
+    const rm = await server(
+      routes({ 'POST /apps/new-application': 'new-application', 'POST /apps': 'submit-accepted' }),
+    );
     const c = rmClient([rm.url]);
     const app = await c.newApplication();
     const raw = fixtureJson(fx('new-application'));
     expect(app['application-id']).toBe(raw['application-id']);
-    expect(app['maximum-resource-capability']).toMatchObject({ memory: raw['maximum-resource-capability'].memory, vCores: raw['maximum-resource-capability'].vCores });
+    expect(app['maximum-resource-capability']).toMatchObject({
+      memory: raw['maximum-resource-capability'].memory,
+      vCores: raw['maximum-resource-capability'].vCores,
+    });
     const ctx = context(app['application-id']);
     await c.submitApplication(ctx);
     const [newApp, submit] = rm.requests;
@@ -156,32 +187,58 @@ describe('applications', () => {
     const id = fixtureJson(fx('app-report-finished')).app.id as string;
     const report = await c.getApplication(id);
     const raw = fixtureJson(fx('app-report-finished')).app;
-    expect(report).toMatchObject({ id, state: raw.state, finalStatus: raw.finalStatus, diagnostics: raw.diagnostics, queue: raw.queue });
+    expect(report).toMatchObject({
+      id,
+      state: raw.state,
+      finalStatus: raw.finalStatus,
+      diagnostics: raw.diagnostics,
+      queue: raw.queue,
+    });
     const attempts = await c.getApplicationAttempts(id);
     const rawAttempts = fixtureJson(fx('app-attempts')).appAttempts.appAttempt;
-    expect(attempts.map((a) => a.containerId)).toEqual(rawAttempts.map((a: { containerId: string }) => a.containerId));
+    expect(attempts.map((a) => a.containerId)).toEqual(
+      rawAttempts.map((a: { containerId: string }) => a.containerId),
+    );
     expect(await c.getApplicationState(id)).toBe(fixtureJson(fx('app-state-finished')).state);
     expect(rm.requests[0]!.path).toBe(`/ws/v1/cluster/apps/${id}`);
   });
 
   it('kill: repeats the PUT while the RM answers 202, returns once it answers 200', async () => {
     let puts = 0;
-    const rm = await server(routes({ 'PUT /apps/{id}/state': () => replay(fx(++puts < 3 ? 'kill-first-put' : 'kill-repeat-put-after-killed')) }));
+    const rm = await server(
+      routes({
+        'PUT /apps/{id}/state': () =>
+          replay(fx(++puts < 3 ? 'kill-first-put' : 'kill-repeat-put-after-killed')),
+      }),
+    );
     const clock = manualClock();
     const state = await rmClient([rm.url], clock).killApplication('application_1_0001', 'user asked');
     expect(state).toBe('KILLED');
     expect(puts).toBe(3);
     expect(clock.sleeps).toEqual([7, 7]);
-    expect(JSON.parse(rm.requests[0]!.body.toString())).toEqual({ state: 'KILLED', diagnostics: 'user asked' });
+    expect(JSON.parse(rm.requests[0]!.body.toString())).toEqual({
+      state: 'KILLED',
+      diagnostics: 'user asked',
+    });
     expect(rm.requests[0]!.headers['content-type']).toBe('application/json');
   });
 });
 
 describe('kill that stays in progress', () => {
   it('stops repeating after killMaxPolls and returns the last state seen', async () => {
-    const rm = await server(() => ({ status: 202, headers: { 'content-type': 'application/json' }, body: '{"state":"RUNNING"}' }));
+    const rm = await server(() => ({
+      status: 202,
+      headers: { 'content-type': 'application/json' },
+      body: '{"state":"RUNNING"}',
+    }));
     const clock = manualClock();
-    const c = new ResourceManagerClient({ resourceManagers: [rm.url], retry: POLICY, retryEnv: clock, killPollIntervalMs: 5, killMaxPolls: 3 });
+    const c = new ResourceManagerClient({
+      resourceManagers: [rm.url],
+      retry: POLICY,
+      retryEnv: clock,
+      killPollIntervalMs: 5,
+      killMaxPolls: 3,
+    });
     expect(await c.killApplication('application_1_0001')).toBe('RUNNING');
     expect(rm.requests).toHaveLength(4);
     expect(clock.sleeps).toEqual([5, 5, 5]);
@@ -191,7 +248,9 @@ describe('kill that stays in progress', () => {
 describe('RM errors carry the RM message, typed', () => {
   it('unknown application -> RemoteNotFoundError (exit NOT_FOUND), not retried', async () => {
     const rm = await server(() => replay(fx('error-app-not-found')));
-    const err = (await rmClient([rm.url]).getApplication('application_1000000000000_9999').catch((e: unknown) => e)) as HadoopRemoteError;
+    const err = (await rmClient([rm.url])
+      .getApplication('application_1000000000000_9999')
+      .catch((e: unknown) => e)) as HadoopRemoteError;
     expect(err).toBeInstanceOf(RemoteNotFoundError);
     expect(err).toMatchObject({ code: 'HADOOP_NOT_FOUND', exitCode: ExitCode.NOT_FOUND, httpStatus: 404 });
     expect(err.message).toContain('Application application_1000000000000_9999 was not found');
@@ -208,8 +267,15 @@ describe('RM errors carry the RM message, typed', () => {
     ['error-submit-bad-app-id', 'Could not parse application id application_bad'],
   ])('%s -> bad request with "%s", one request', async (name, text) => {
     const rm = await server(() => replay(fx(name)));
-    const err = (await rmClient([rm.url]).getApplicationState('application_1_0001').catch((e: unknown) => e)) as HadoopRemoteError;
-    expect(err).toMatchObject({ code: 'HADOOP_BAD_REQUEST', kind: 'bad-request', httpStatus: 400, retriable: false });
+    const err = (await rmClient([rm.url])
+      .getApplicationState('application_1_0001')
+      .catch((e: unknown) => e)) as HadoopRemoteError;
+    expect(err).toMatchObject({
+      code: 'HADOOP_BAD_REQUEST',
+      kind: 'bad-request',
+      httpStatus: 400,
+      retriable: false,
+    });
     expect(err.message).toContain(text);
     expect(rm.requests).toHaveLength(1);
   });
@@ -227,7 +293,9 @@ describe('retries (manual clock)', () => {
 
   it('repeats a submission after a 5xx: the RM accepts a repeated id (recorded)', async () => {
     let n = 0;
-    const rm = await server(() => (++n === 1 ? { status: 500, body: 'x' } : replay(fx('submit-duplicate-accepted'))));
+    const rm = await server(() =>
+      ++n === 1 ? { status: 500, body: 'x' } : replay(fx('submit-duplicate-accepted')),
+    );
     await rmClient([rm.url]).submitApplication({ 'application-id': 'application_1_0001' });
     expect(rm.requests).toHaveLength(2);
     expect(rm.requests[1]!.body.equals(rm.requests[0]!.body)).toBe(true);
@@ -235,7 +303,9 @@ describe('retries (manual clock)', () => {
 
   it('never repeats a 4xx answer, e.g. a rejected submission', async () => {
     const rm = await server(() => replay(fx('error-submit-memory-above-maximum')));
-    await expect(rmClient([rm.url]).submitApplication({ 'application-id': 'application_1_0001' })).rejects.toMatchObject({ httpStatus: 400 });
+    await expect(
+      rmClient([rm.url]).submitApplication({ 'application-id': 'application_1_0001' }),
+    ).rejects.toMatchObject({ httpStatus: 400 });
     expect(rm.requests).toHaveLength(1);
   });
 
@@ -260,23 +330,36 @@ describe('RM HA', () => {
         info.clusterInfo.haState = 'STANDBY';
         return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(info) };
       }
-      return { status: 307, headers: { location: `${active()}${uri}`, 'content-type': 'text/plain' }, body: `This is standby RM. The redirect url is: ${uri}\n` };
+      return {
+        status: 307,
+        headers: { location: `${active()}${uri}`, 'content-type': 'text/plain' },
+        body: `This is standby RM. The redirect url is: ${uri}\n`,
+      };
     };
 
   it('follows a standby redirect once, re-sending the POST body, and remembers the active RM', async () => {
-    const active = await server(routes({ 'POST /apps': 'submit-accepted', 'GET /apps/{id}': 'app-report-finished' }));
+    const active = await server(
+      routes({ 'POST /apps': 'submit-accepted', 'GET /apps/{id}': 'app-report-finished' }),
+    );
     const standby = await server(standbyRedirecting(() => active.url));
     const c = rmClient([standby.url, active.url]);
     await c.submitApplication({ 'application-id': 'application_1_0001', 'application-name': 'x' });
     expect(active.requests[0]!.query['user.name']).toBe('alice');
-    expect(JSON.parse(active.requests[0]!.body.toString())).toEqual({ 'application-id': 'application_1_0001', 'application-name': 'x' });
+    expect(JSON.parse(active.requests[0]!.body.toString())).toEqual({
+      'application-id': 'application_1_0001',
+      'application-name': 'x',
+    });
     expect(c.activeResourceManager).toBe(active.url);
     await c.getApplication('application_1_0001');
     expect(standby.requests).toHaveLength(1);
   });
 
   it('a standby that knows no active RM (text, no Location) is skipped', async () => {
-    const standby = await server(() => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'There is no active RM right now.\nHA Zookeeper Connection State: x\n' }));
+    const standby = await server(() => ({
+      status: 200,
+      headers: { 'content-type': 'text/plain' },
+      body: 'There is no active RM right now.\nHA Zookeeper Connection State: x\n',
+    }));
     const active = await server(routes({ 'GET /metrics': 'cluster-metrics' }));
     const c = rmClient([standby.url, active.url]);
     await c.clusterMetrics();
@@ -295,7 +378,9 @@ describe('RM HA', () => {
     const s1 = await server(() => ({ status: 200, body: 'There is no active RM right now.' }));
     const s2 = await server(() => ({ status: 200, body: 'There is no active RM right now.' }));
     const clock = manualClock();
-    const err = (await rmClient([s1.url, s2.url], clock).clusterMetrics().catch((e: unknown) => e)) as Error & { failures: Error[] };
+    const err = (await rmClient([s1.url, s2.url], clock)
+      .clusterMetrics()
+      .catch((e: unknown) => e)) as Error & { failures: Error[] };
     expect(err).toMatchObject({ code: 'HADOOP_NO_ACTIVE_SERVER', retriable: true });
     expect(err.failures.every((f) => f instanceof StandbyError)).toBe(true);
     expect(s1.requests).toHaveLength(POLICY.maxAttempts);

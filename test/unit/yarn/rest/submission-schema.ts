@@ -86,7 +86,10 @@ const resource = object({ memory: int, vCores: int }, ['memory', 'vCores']);
 
 const submissionContext = object(
   {
-    'application-id': (v, at, p) => void (typeof v !== 'string' || !/^application_\d+_\d+$/.test(v) ? p.push(`${at}: expected application_<ts>_<seq>`) : undefined),
+    'application-id': (v, at, p) =>
+      void (typeof v !== 'string' || !/^application_\d+_\d+$/.test(v)
+        ? p.push(`${at}: expected application_<ts>_<seq>`)
+        : undefined),
     'application-name': str,
     queue: str,
     priority: int,
@@ -99,7 +102,12 @@ const submissionContext = object(
       if (typeof v === 'string' && v.length > 20) p.push(`${at}: longer than 20 characters`);
     },
     'keep-containers-across-application-attempts': bool,
-    'application-tags': object({ tag: (v, at, p) => void (!(Array.isArray(v) && v.every((t) => typeof t === 'string')) && p.push(`${at}: expected strings`)) }),
+    'application-tags': object({
+      tag: (v, at, p) =>
+        void (
+          !(Array.isArray(v) && v.every((t) => typeof t === 'string')) && p.push(`${at}: expected strings`)
+        ),
+    }),
     'log-aggregation-context': object({
       'log-include-pattern': str,
       'log-exclude-pattern': str,
