@@ -17,7 +17,8 @@ import {
 } from '../errors.js';
 import { remoteErrorFromResponse } from '../remote-errors.js';
 import type { RpcCallOptions, RpcChannel, RpcProtocol } from '../rpc-channel.js';
-import { SaslRpcClient, type SaslOutcome } from '../../security/sasl-client.js';
+import { SaslRpcClient, type SaslOutcome, type SaslQop } from '../../security/sasl-client.js';
+import type { SaslSecurityLayer } from '../../security/digest-security-layer.js';
 import type { HadoopToken } from '../../security/token.js';
 import type { CallIdSource } from './client-identity.js';
 
@@ -40,7 +41,13 @@ export const DEFAULT_PING_INTERVAL_MS = 60_000; // ipc.ping.interval
 
 export type IpcAuth =
   /** TOKEN/DIGEST-MD5, what the RM scheduler port and NodeManagers require. */
-  | { kind: 'token'; token: HadoopToken; allowSimpleFallback?: boolean }
+  | {
+      kind: 'token';
+      token: HadoopToken;
+      allowSimpleFallback?: boolean;
+      /** Accepted SASL qualities of protection, preferred first (default: auth, auth-int, auth-conf). */
+      qopPreference?: readonly SaslQop[];
+    }
   /** No SASL at all (preamble auth byte 0): the user is asserted in the connection context. */
   | { kind: 'simple'; user: string };
 
@@ -98,6 +105,9 @@ export class IpcConnection implements RpcChannel {
   private lastHeardFrom = Date.now();
   private closeCause: Error | undefined;
   private authMethod: SaslOutcome['method'] | undefined;
+  /** Set for SASL qop auth-int/auth-conf: every frame after SUCCESS is wrapped. */
+  private securityLayer: SaslSecurityLayer | undefined;
+  private readonly unwrappedDecoder = new FrameDecoder();
 
   /** Connects, authenticates and sends the connection context. */
   static async open(options: IpcConnectionOptions): Promise<IpcConnection> {
@@ -136,6 +146,11 @@ export class IpcConnection implements RpcChannel {
   /** How the connection authenticated: TOKEN or SIMPLE. */
   get authenticatedWith(): SaslOutcome['method'] | undefined {
     return this.authMethod;
+  }
+
+  /** The negotiated SASL quality of protection (auth when not wrapped). */
+  get qop(): SaslQop | undefined {
+    return this.authMethod === 'TOKEN' ? (this.securityLayer?.qop ?? 'auth') : undefined;
   }
 
   get pendingCalls(): number {
@@ -186,7 +201,7 @@ export class IpcConnection implements RpcChannel {
             }, timeoutMs)
           : undefined;
       this.pending.set(callId, { methodName, resolve, reject, timer });
-      this.socket.write(frame);
+      this.send(frame);
     });
   }
 
@@ -215,9 +230,10 @@ export class IpcConnection implements RpcChannel {
         options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
       );
       this.authMethod = outcome.method;
+      if (outcome.method === 'TOKEN') this.securityLayer = outcome.securityLayer;
     }
     const effectiveUser = options.auth.kind === 'simple' ? options.auth.user : undefined; // with TOKEN the token names the user
-    this.socket.write(
+    this.send(
       encodeConnectionContextFrame({ protocol: options.protocol.name, effectiveUser }, options.clientId),
     );
     this.transitionTo('READY');
@@ -272,6 +288,7 @@ export class IpcConnection implements RpcChannel {
       allowSimple: auth.allowSimpleFallback ?? false,
       randomBytes: this.options.randomBytes,
       peer: this.peer,
+      qopPreference: auth.qopPreference,
     });
     return new Promise<SaslOutcome>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -338,8 +355,54 @@ export class IpcConnection implements RpcChannel {
         this.handshake(frame);
         continue;
       }
-      this.dispatch(frame);
+      try {
+        if (this.securityLayer) this.receiveWrapped(frame);
+        else this.dispatch(frame);
+      } catch (e) {
+        this.shutdown(e as Error);
+      }
       if (!this.isUsable()) return;
+    }
+  }
+
+  /**
+   * With a SASL security layer every server frame is a SASL WRAP message
+   * whose token unwraps to ordinary response frames (possibly several, or
+   * part of one).
+   */
+  private receiveWrapped(frame: DecodedResponseFrame): void {
+    const { header, payload } = frame;
+    if (header.status === 'FATAL') return this.dispatch(frame);
+    const sasl = header.callId === CallId.SASL && payload ? decodeSaslMessage(payload) : undefined;
+    if (!sasl || sasl.state !== 'WRAP' || !sasl.token) {
+      throw new IpcProtocolError(
+        `${this.peer} sent an unwrapped frame on a connection with SASL ${this.qop}`,
+      );
+    }
+    let plain: Uint8Array;
+    try {
+      plain = this.securityLayer!.unwrap(sasl.token);
+    } catch (e) {
+      throw new IpcProtocolError(`cannot unwrap a message from ${this.peer}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    for (const body of this.unwrappedDecoder.push(plain)) {
+      this.dispatch(decodeResponseFrame(body));
+      if (!this.isUsable()) return;
+    }
+  }
+
+  /** Writes request bytes, wrapped into SASL WRAP frames when a security layer is active. */
+  private send(bytes: Uint8Array): void {
+    const layer = this.securityLayer;
+    if (!layer) {
+      this.socket.write(bytes);
+      return;
+    }
+    for (let at = 0; at < bytes.length; at += layer.rawSendSize) {
+      const token = layer.wrap(bytes.subarray(at, at + layer.rawSendSize));
+      this.socket.write(encodeSaslFrame({ state: 'WRAP', token }));
     }
   }
 
@@ -393,7 +456,7 @@ export class IpcConnection implements RpcChannel {
           this.pending.size > 0 &&
           Date.now() - this.lastHeardFrom >= intervalMs
         ) {
-          this.socket.write(ping);
+          this.send(ping);
           this.lastHeardFrom = Date.now();
         }
       },

@@ -18,7 +18,15 @@ import {
   decodeConnectionContext,
   type ConnectionContext,
 } from '../../../../src/hadoop/ipc/codec/connection-context.js';
-import { parseDirectives } from '../../../../src/hadoop/security/digest-md5.js';
+import {
+  digestResponse,
+  expectedRspauth,
+  parseDirectives,
+} from '../../../../src/hadoop/security/digest-md5.js';
+import {
+  createDigestSecurityLayer,
+  type SaslSecurityLayer,
+} from '../../../../src/hadoop/security/digest-security-layer.js';
 
 /** Two connected in-memory streams: what one writes, the other reads. */
 export function duplexPair(): [Duplex, Duplex] {
@@ -69,6 +77,8 @@ export interface FakeServerOptions {
   badRspauth?: boolean;
   /** Write each response one byte at a time. */
   trickle?: boolean;
+  /** Require a SASL security layer (hadoop.rpc.protection integrity / privacy). */
+  qop?: 'auth-int' | 'auth-conf';
   onCall?: (call: ReceivedCall, server: FakeIpcServer) => void;
 }
 
@@ -84,8 +94,12 @@ export class FakeIpcServer {
   context: (ConnectionContext & { hasUserInfo: boolean }) | undefined;
   readonly calls: ReceivedCall[] = [];
   pings = 0;
+  /** Number of SASL WRAP frames received after authentication. */
+  wrappedFrames = 0;
   private buffered = Buffer.alloc(0);
   private readonly decoder = new FrameDecoder();
+  private readonly unwrappedDecoder = new FrameDecoder();
+  private layer: SaslSecurityLayer | undefined;
 
   constructor(
     readonly socket: Duplex,
@@ -109,7 +123,22 @@ export class FakeIpcServer {
   private onFrame(body: Uint8Array): void {
     const frame = decodeRequestFrame(body);
     const { callId } = frame.header;
+    if (callId === -33 && this.layer) {
+      const wrapped = decodeSaslMessage(frame.payloads[0]!);
+      if (wrapped.state !== 'WRAP') throw new Error(`fake server: expected WRAP, got ${wrapped.state}`);
+      this.wrappedFrames++;
+      for (const inner of this.unwrappedDecoder.push(this.layer.unwrap(wrapped.token!)))
+        this.onPlainFrame(inner);
+      return;
+    }
+    if (this.layer) throw new Error('fake server: unwrapped frame after a security layer was negotiated');
     if (callId === -33) return this.onSasl(decodeSaslMessage(frame.payloads[0]!));
+    this.onPlainFrame(body);
+  }
+
+  private onPlainFrame(body: Uint8Array): void {
+    const frame = decodeRequestFrame(body);
+    const { callId } = frame.header;
     if (callId === -3) {
       this.context = decodeConnectionContext(frame.payloads[0]!);
       return;
@@ -134,7 +163,9 @@ export class FakeIpcServer {
   private onSasl(message: SaslMessage): void {
     this.sasl.push(message);
     if (message.state === 'NEGOTIATE') {
-      const challenge = `realm="default",nonce="${VECTOR.nonce}",qop="auth",charset=utf-8,algorithm=md5-sess`;
+      const qop = this.options.qop ?? 'auth';
+      const cipher = qop === 'auth-conf' ? ',cipher="rc4,3des"' : '';
+      const challenge = `realm="default",nonce="${VECTOR.nonce}",qop="${qop}",charset=utf-8${cipher},algorithm=md5-sess`;
       this.sendSasl({
         state: 'NEGOTIATE',
         auths: [
@@ -148,8 +179,24 @@ export class FakeIpcServer {
         ],
       });
     } else if (message.state === 'INITIATE') {
-      const response = parseDirectives(Buffer.from(message.token ?? []).toString()).get('response');
-      if (this.options.rejectToken || response !== VECTOR.response) {
+      const directives = parseDirectives(Buffer.from(message.token ?? []).toString());
+      const qop = (this.options.qop ?? 'auth') as 'auth' | 'auth-int' | 'auth-conf';
+      const inputs = {
+        username: VECTOR.identifier.toString('base64'),
+        password: VECTOR.password.toString('base64'),
+        realm: 'default',
+        nonce: VECTOR.nonce,
+        cnonce: directives.get('cnonce') ?? '',
+        nc: '00000001',
+        qop,
+        digestUri: '/default',
+      };
+      const expected = qop === 'auth' ? VECTOR.response : digestResponse(inputs);
+      if (
+        this.options.rejectToken ||
+        directives.get('response') !== expected ||
+        directives.get('qop') !== qop
+      ) {
         this.write(
           encodeResponseFrame({
             callId: -33,
@@ -163,8 +210,13 @@ export class FakeIpcServer {
         this.socket.end();
         return;
       }
-      const rspauth = this.options.badRspauth ? '0'.repeat(32) : VECTOR.rspauth;
+      const rspauth = this.options.badRspauth
+        ? '0'.repeat(32)
+        : qop === 'auth'
+          ? VECTOR.rspauth
+          : expectedRspauth(inputs);
       this.sendSasl({ state: 'SUCCESS', token: Buffer.from(`rspauth=${rspauth}`) });
+      if (qop !== 'auth') this.layer = createDigestSecurityLayer({ ...inputs, qop }, 65536, 'server');
     }
   }
 
@@ -213,6 +265,19 @@ export class FakeIpcServer {
   }
 
   write(frame: Uint8Array): void {
+    if (this.layer) {
+      const token = this.layer.wrap(frame);
+      frame = encodeResponseFrame(
+        {
+          callId: -33,
+          status: 'SUCCESS',
+          serverIpcVersionNum: 9,
+          clientId: new Uint8Array(0),
+          retryCount: -1,
+        },
+        encodeSaslMessage({ state: 'WRAP', token }),
+      );
+    }
     if (this.options.trickle) for (const b of frame) this.socket.write(Buffer.of(b));
     else this.socket.write(Buffer.from(frame));
   }

@@ -378,3 +378,39 @@ describe('IpcClient connection management', () => {
     client.close();
   });
 });
+
+describe('IpcConnection with a SASL security layer', () => {
+  for (const qop of ['auth-int', 'auth-conf'] as const) {
+    it(`${qop}: wraps the context, calls and pings, and unwraps responses`, async () => {
+      const held: Parameters<NonNullable<FakeServerOptions['onCall']>>[0][] = [];
+      const { connection, server } = await connect(
+        { qop, onCall: (call) => held.push(call) },
+        { pingIntervalMs: 20 },
+      );
+      expect(connection.qop).toBe(qop);
+      const big = Uint8Array.from({ length: 70_000 }, (_, i) => i & 0xff); // larger than one wrap (maxbuf 65536)
+      const calls = [
+        connection.call(AMP, 'allocate', bytes(1, 2, 3)),
+        connection.call(AMP, 'startContainers', big),
+      ];
+      await new Promise((r) => setTimeout(r, 80));
+      expect(server.context?.protocol).toBe(AMP.name);
+      expect(held.map((c) => c.methodName)).toEqual(['allocate', 'startContainers']);
+      expect(held[1]!.request).toEqual(big);
+      expect(server.pings).toBeGreaterThan(0);
+      expect(server.wrappedFrames).toBeGreaterThanOrEqual(4);
+      server.respond(held[1]!, bytes(9, 9));
+      server.respond(held[0]!, bytes(7));
+      const replies = await Promise.all(calls);
+      expect(replies.map((r) => [...r])).toEqual([[7], [9, 9]]);
+    });
+  }
+
+  it('can be limited to auth, refusing a server that requires integrity', async () => {
+    const { options } = setup(
+      { qop: 'auth-int' },
+      { auth: { kind: 'token', token, qopPreference: ['auth'] } },
+    );
+    await expect(IpcConnection.open(options)).rejects.toThrow(/hadoop.rpc.protection/);
+  });
+});
