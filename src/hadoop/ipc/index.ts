@@ -72,6 +72,7 @@ export {
 } from './protocols/yarn-records.js';
 
 // Security: tokens, token files, SASL
+export type { SaslQop } from '../security/sasl-client.js';
 export { TokenKind, describeToken, type HadoopToken } from '../security/token.js';
 export {
   findToken,

@@ -45,6 +45,8 @@ export type IpcAuth =
       kind: 'token';
       token: HadoopToken;
       allowSimpleFallback?: boolean;
+      /** The user to assert if the server does switch this connection to SIMPLE. */
+      simpleUser?: string;
       /** Accepted SASL qualities of protection, preferred first (default: auth, auth-int, auth-conf). */
       qopPreference?: readonly SaslQop[];
     }
@@ -232,7 +234,14 @@ export class IpcConnection implements RpcChannel {
       this.authMethod = outcome.method;
       if (outcome.method === 'TOKEN') this.securityLayer = outcome.securityLayer;
     }
-    const effectiveUser = options.auth.kind === 'simple' ? options.auth.user : undefined; // with TOKEN the token names the user
+    if (!this.isUsable()) throw this.closeCause ?? this.closedError(`${this.peer} closed the connection`);
+    // With TOKEN the token names the user; SIMPLE asserts one.
+    const effectiveUser =
+      options.auth.kind === 'simple'
+        ? options.auth.user
+        : this.authMethod === 'SIMPLE'
+          ? options.auth.simpleUser
+          : undefined;
     this.send(
       encodeConnectionContextFrame({ protocol: options.protocol.name, effectiveUser }, options.clientId),
     );
