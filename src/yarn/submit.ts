@@ -15,6 +15,7 @@ import { buildConfArchive } from './conf-archive.js';
 import { checkAgainstMaximum, containerSize, type ContainerSize } from './container-sizing.js';
 import { amContainerSpec, ContainerLayout, nodeCommand, type LocalResource } from './launch-context.js';
 import type { ApplicationSubmissionContext, ResourceInfo } from './rest/types.js';
+import { leafQueues } from './rest/scheduler.js';
 import { packRuntimeArchive } from './runtime-archive.js';
 import {
   createStagingDir,
@@ -174,6 +175,8 @@ export async function submitApplication(plan: SubmitPlan, deps: SubmitDeps): Pro
   const appId = newApp['application-id'];
   timeline.newApplication = deps.now();
   checkContainers(sizes, newApp['maximum-resource-capability'], plan.deployMode);
+  // The RM accepts an unknown queue with 202 and fails the application later: check first.
+  await checkQueue(clients, conf.require(Config.YARN_QUEUE));
   logger.info({ appId, am: sizes.am.explanation, executor: sizes.executor.explanation }, 'Requesting a new application');
 
   const stagingDir = `${clients.stagingBase}/.sparkStaging/${appId}`;
@@ -263,6 +266,23 @@ export async function submitApplication(plan: SubmitPlan, deps: SubmitDeps): Pro
     await rm(work, { recursive: true, force: true });
     if (confDir) await rm(confDir, { recursive: true, force: true });
   }
+}
+
+export class UnknownQueueError extends TsparkError {
+  constructor(queue: string, known: string[]) {
+    super(
+      'UNKNOWN_QUEUE',
+      `queue '${queue}' does not exist in this cluster's scheduler: use --queue with one of ${known.join(', ')}`,
+      { exitCode: ExitCode.USAGE, context: { queue } },
+    );
+  }
+}
+
+async function checkQueue(clients: YarnClients, queue: string): Promise<void> {
+  const known = leafQueues(await clients.rm.scheduler());
+  // Schedulers other than capacity/FIFO are not inspected: the RM decides.
+  if (known === undefined) return;
+  if (!known.some((q) => q.name === queue || q.path === queue)) throw new UnknownQueueError(queue, known.map((q) => q.name));
 }
 
 async function stageRuntime(ctx: StagingContext, conf: SparkConf, clients: YarnClients, deps: SubmitDeps) {

@@ -214,8 +214,8 @@ describe('bad input leaves no staging directory behind', () => {
       what: 'unknown queue',
       conf: undefined,
       args: ['--queue', 'no-such-queue'],
-      code: undefined,
-      message: /no-such-queue/,
+      code: ExitCode.USAGE,
+      message: /queue 'no-such-queue' does not exist in this cluster's scheduler: use --queue with one of .*default/,
     },
     {
       what: 'AM memory above the cluster maximum',
