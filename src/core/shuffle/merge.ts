@@ -91,7 +91,9 @@ export async function* mergeSortedRuns(
       const top = heap[0]!;
       const rec = top.batch[top.pos++] as Rec;
       if (fold === undefined) {
-        out.push(rec);
+        // A fresh literal: arrays from v8.deserialize are "holey", and v8.serialize writes
+        // holey arrays in its sparse format (larger, and slower to write).
+        out.push([rec[0], rec[1]]);
       } else if (hasGroup && cmp(groupKey, rec[0]) === 0) {
         groupAcc = fold.add(groupAcc, rec[1]);
       } else {
