@@ -77,6 +77,10 @@ export interface FakeServerOptions {
   badRspauth?: boolean;
   /** Write each response one byte at a time. */
   trickle?: boolean;
+  /** Answer NEGOTIATE with SUCCESS, as a SIMPLE-only server does. */
+  simpleOnly?: boolean;
+  /** Drop the connection when NEGOTIATE arrives. */
+  hangUpOnNegotiate?: boolean;
   /** Require a SASL security layer (hadoop.rpc.protection integrity / privacy). */
   qop?: 'auth-int' | 'auth-conf';
   onCall?: (call: ReceivedCall, server: FakeIpcServer) => void;
@@ -162,6 +166,14 @@ export class FakeIpcServer {
 
   private onSasl(message: SaslMessage): void {
     this.sasl.push(message);
+    if (message.state === 'NEGOTIATE' && this.options.hangUpOnNegotiate) {
+      this.socket.destroy();
+      return;
+    }
+    if (message.state === 'NEGOTIATE' && this.options.simpleOnly) {
+      this.sendSasl({ state: 'SUCCESS' });
+      return;
+    }
     if (message.state === 'NEGOTIATE') {
       const qop = this.options.qop ?? 'auth';
       const cipher = qop === 'auth-conf' ? ',cipher="rc4,3des"' : '';

@@ -414,3 +414,24 @@ describe('IpcConnection with a SASL security layer', () => {
     await expect(IpcConnection.open(options)).rejects.toThrow(/hadoop.rpc.protection/);
   });
 });
+
+describe('IpcConnection handshake edge cases', () => {
+  it('follows a server that switches to SIMPLE only when allowed, asserting the given user', async () => {
+    const allowed = await connect(
+      { simpleOnly: true },
+      { auth: { kind: 'token', token, allowSimpleFallback: true, simpleUser: 'alice' } },
+    );
+    await tick();
+    expect(allowed.connection.authenticatedWith).toBe('SIMPLE');
+    expect(allowed.server.context).toMatchObject({ effectiveUser: 'alice' });
+    const { options } = setup({ simpleOnly: true });
+    await expect(IpcConnection.open(options)).rejects.toThrow(/requires token authentication/);
+  });
+
+  it('reports a connection dropped during SASL as closed (retriable)', async () => {
+    const { options } = setup({ hangUpOnNegotiate: true });
+    const error = await IpcConnection.open(options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IpcConnectionClosedError);
+    expect((error as IpcConnectionClosedError).retriable).toBe(true);
+  });
+});
