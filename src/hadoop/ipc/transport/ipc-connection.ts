@@ -247,7 +247,15 @@ export class IpcConnection implements RpcChannel {
     );
     this.transitionTo('READY');
     this.startPinging(options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
-    this.log.debug({ auth: this.authMethod, protocol: options.protocol.name }, 'IPC connection ready');
+    this.log.debug(
+      {
+        auth: this.authMethod,
+        qop: this.qop,
+        tokenKind: options.auth.kind === 'token' ? options.auth.token.kind : undefined,
+        protocol: options.protocol.name,
+      },
+      'IPC connection ready',
+    );
   }
 
   private waitForConnect(timeoutMs: number): Promise<void> {
