@@ -132,3 +132,17 @@ describe('tspark logs on a finished application', () => {
     expect(reads.slice(1).every((r) => r.offset + r.served <= 3_170_376 - 200)).toBe(true);
   });
 });
+
+describe('fetchContainerLogTail', () => {
+  it('reads the last bytes of a file from the aggregated logs, without framing', async () => {
+    const { fetchContainerLogTail } = await import('../../../src/logs/container-log-tail.js');
+    const { deps, meta } = fakeDeps('cluster-small');
+    const c2 = meta.attempts[1]!;
+    const tail = await fetchContainerLogTail(deps, { appId: meta.app.id, containerId: c2.containerId, owner: meta.app.user, fileName: 'stderr', bytes: 20, nodeId: c2.nodeId });
+    const full = `stderr of ${c2.containerId}\n`;
+    expect(tail!.toString()).toBe(full.slice(full.length - 20));
+    expect(
+      await fetchContainerLogTail(deps, { appId: meta.app.id, containerId: c2.containerId, owner: meta.app.user, fileName: 'nosuch', bytes: 20 }),
+    ).toBeUndefined();
+  });
+});
