@@ -1,52 +1,63 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { parseProperties } from '../src/conf/properties.js';
+import { readFileSync } from 'node:fs';
+import { applySparkHadoopOverrides, loadHadoopConf } from '../src/conf/hadoop-conf.js';
+import { readSparkPropertiesFile } from '../src/conf/properties.js';
+import { Config } from '../src/conf/registry.js';
+import { SparkConf } from '../src/conf/spark-conf.js';
+import { runApplication } from '../src/deploy/run-application.js';
 import { isTsparkError } from '../src/errors.js';
+import { parseTokenStorage, requireAmRmToken } from '../src/hadoop/security/credentials.js';
 import { createRootLogger } from '../src/log.js';
+import { readAmEnvironment } from '../src/yarn/am/am-environment.js';
+import { startApplicationMaster } from '../src/yarn/am/bootstrap.js';
+import { AmExitCode } from '../src/yarn/am/exit-codes.js';
+import { LOCAL_RESOURCES_ENV } from '../src/yarn/am/executor-resources.js';
+import { ContainerLayout } from '../src/yarn/launch-context.js';
 import { parseAmArguments } from './args.js';
 
 /**
- * Entry of the ApplicationMaster container (`node node_modules/tspark/dist/am/main.js …`).
- *
- * This build checks what the client localized and reports it; registering
- * with the ResourceManager over Hadoop IPC (the allocator, executor launch,
- * unregister) is the ApplicationMaster issue's work and is not in this build,
- * so the AM ends with a clear error instead of pretending to run the job.
+ * Entry of the ApplicationMaster container:
+ *   node node_modules/tspark/dist/am/main.js --deploy-mode cluster
+ *     --properties-file __spark_conf__/__spark_conf__.properties --app __app__.mjs --class <export> -- <args>
+ * Reads the environment, configuration and credentials, then hands over to
+ * src/yarn/am (bootstrap.ts). In cluster mode the driver — the user's main —
+ * runs in this process; until distributed execution exists its tasks run on
+ * the local backend here (docs/yarn-am.md).
  */
-const logger = createRootLogger({ name: 'am' }, undefined);
+const logger = createRootLogger({ name: 'am' });
 
-function main(): number {
+async function main(): Promise<number> {
   const args = parseAmArguments(process.argv.slice(2));
-  const env = process.env;
-  const missing = [args.propertiesFile, args.app].filter((f) => !existsSync(f));
-  if (missing.length > 0) {
-    throw new Error(`localized files are missing from the container: ${missing.join(', ')}`);
+  const env = readAmEnvironment(process.env, LOCAL_RESOURCES_ENV);
+  const conf = new SparkConf(readSparkPropertiesFile(args.propertiesFile));
+  const hadoopConf = applySparkHadoopOverrides(
+    loadHadoopConf([ContainerLayout.HADOOP_CONF_DIR], { env: process.env }),
+    conf.entries(),
+  );
+  const credentials = parseTokenStorage(readFileSync(env.tokenFile), env.tokenFile);
+  const amRmToken = requireAmRmToken(credentials, env.tokenFile);
+  const driverCores = conf.require(Config.DRIVER_CORES);
+
+  const runDriver = async () => {
+    if (args.deployMode !== 'cluster') return new Promise<void>(() => {}); // client mode: the driver is elsewhere
+    const driverConf = conf.clone().set(Config.MASTER.key, `local[${driverCores}]`);
+    await runApplication({ entry: args.app, mainExport: args.mainExport, appArgs: args.appArgs, conf: driverConf }, logger);
+  };
+
+  const running = await startApplicationMaster({ env, conf, hadoopConf, credentials, amRmToken, runDriver, logger });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () =>
+      running.am.finish('KILLED', AmExitCode.SIGNAL, `ApplicationMaster received ${signal} (the application was killed, or its NodeManager stopped)`),
+    );
   }
-  const conf = parseProperties(readFileSync(args.propertiesFile, 'utf8'), args.propertiesFile);
-  const runtimeVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  logger.info(
-    {
-      containerId: env.CONTAINER_ID,
-      nodeManager: env.NM_HOST ? `${env.NM_HOST}:${env.NM_PORT}` : undefined,
-      deployMode: args.deployMode,
-      app: args.app,
-      mainExport: args.mainExport,
-      appArgs: args.appArgs.length,
-      confEntries: conf.length,
-      runtimeVersion,
-      tokenFile: env.HADOOP_TOKEN_FILE_LOCATION !== undefined,
-    },
-    'ApplicationMaster started',
-  );
-  process.stderr.write(
-    'Error: this tspark build has no ApplicationMaster protocol yet (registration with the ResourceManager over Hadoop IPC); ' +
-      'the application cannot run on YARN with it. Use a build that includes the ApplicationMaster.\n',
-  );
-  return 1;
+  return running.exitCode;
 }
 
-try {
-  process.exitCode = main();
-} catch (e) {
-  process.stderr.write(`Error: ${isTsparkError(e) ? e.message : String((e as Error).stack ?? e)}\n`);
-  process.exitCode = 1;
-}
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    const message = isTsparkError(e) ? e.message : String((e as Error)?.stack ?? e);
+    logger.error({ err: isTsparkError(e) ? { code: e.code, message: e.message } : message }, 'ApplicationMaster failed before it could register');
+    process.stderr.write(`Error: ${message}\n`);
+    process.exit(isTsparkError(e) ? AmExitCode.REGISTRATION_FAILED : AmExitCode.UNCAUGHT_EXCEPTION);
+  },
+);

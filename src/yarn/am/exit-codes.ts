@@ -1,0 +1,23 @@
+/**
+ * Process exit codes of the ApplicationMaster, with Spark's values
+ * (ApplicationMaster.scala) so operators reading a YARN diagnostic
+ * ("exitCode: 11") can look them up in the same table.
+ */
+export const AmExitCode = {
+  SUCCESS: 0,
+  /** An error the AM did not expect (a bug, or a remote failure it could not handle). */
+  UNCAUGHT_EXCEPTION: 10,
+  /** Too many executors failed (spark.yarn.max.executor.failures). */
+  MAX_EXECUTOR_FAILURES: 11,
+  /** The allocate heartbeat to the ResourceManager failed for good. */
+  REPORTER_FAILURE: 12,
+  /** The user's main threw. */
+  EXCEPTION_USER_CLASS: 15,
+  /** The ResourceManager told the AM to shut down (attempt unknown or killed). */
+  EARLY: 16,
+  /** The AM could not register (unreachable scheduler address, rejected token). */
+  REGISTRATION_FAILED: 17,
+  /** The AM was stopped by a signal (SIGTERM from the NodeManager). */
+  SIGNAL: 143,
+} as const;
+export type AmExitCodeValue = (typeof AmExitCode)[keyof typeof AmExitCode];
