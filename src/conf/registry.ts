@@ -358,6 +358,12 @@ export const Config = {
     category: 'YARN',
     doc: 'Comma-separated YARN application tags.',
   }),
+  YARN_EXECUTOR_COMMAND: stringEntry({
+    key: 'spark.tspark.yarn.executorCommand',
+    category: 'YARN',
+    doc: 'Stop-gap until the distributed executor exists: a shell command each executor container runs instead of the executor entry (node_modules/tspark/dist/src/executor/main.js). Tasks run inside the ApplicationMaster in this build.',
+    defaultText: 'the tspark executor entry under node',
+  }),
   YARN_APPLICATION_TYPE: stringEntry({
     key: 'spark.yarn.applicationType',
     category: 'YARN',
