@@ -14,6 +14,7 @@ import { requireHadoopConf, yarnClients, type YarnClients } from './cluster-clie
 import { buildConfArchive } from './conf-archive.js';
 import { checkAgainstMaximum, containerSize, type ContainerSize } from './container-sizing.js';
 import { amContainerSpec, ContainerLayout, nodeCommand, type LocalResource } from './launch-context.js';
+import { encodeLocalResourcesEnv, LOCAL_RESOURCES_ENV } from './am/executor-resources.js';
 import type { ApplicationSubmissionContext, ResourceInfo } from './rest/types.js';
 import { leafQueues } from './rest/scheduler.js';
 import { packRuntimeArchive } from './runtime-archive.js';
@@ -210,7 +211,11 @@ export async function submitApplication(plan: SubmitPlan, deps: SubmitDeps): Pro
       queue: conf.require(Config.YARN_QUEUE),
       'am-container-spec': amContainerSpec({
         localResources: staged.localResources,
-        environment: amEnvironment(conf, clients.user, `${clients.defaultFs}${stagingDir}`),
+        environment: {
+          ...amEnvironment(conf, clients.user, `${clients.defaultFs}${stagingDir}`),
+          // The AM gives executors the same files (Spark passes them as spark.yarn.cache.*).
+          [LOCAL_RESOURCES_ENV]: encodeLocalResourcesEnv(staged.localResources),
+        },
         command,
         secret,
       }),
