@@ -20,8 +20,9 @@ export async function bundleForContainers(entry: string, outFile: string): Promi
       sourcemap: 'external',
       external: ['tspark', 'tspark/*'],
       logLevel: 'silent',
-      // Packages that use require() inside an ES module bundle need a require function.
-      banner: { js: "import { createRequire as __tsparkCreateRequire } from 'node:module'; const require = __tsparkCreateRequire(import.meta.url);" },
+      // Packages that use require() inside an ES module bundle need a require function. The alias differs
+      // from src/app/bundle.ts's: the AM bundles this file again with that banner (same name = SyntaxError).
+      banner: { js: "import { createRequire as __tsparkContainerRequire } from 'node:module'; const require = __tsparkContainerRequire(import.meta.url);" },
     });
   } catch (e) {
     const errors = (e as { errors?: { text: string; location?: { file: string; line: number } }[] }).errors ?? [];
