@@ -146,3 +146,31 @@ describe('fetchContainerLogTail', () => {
     ).toBeUndefined();
   });
 });
+
+describe('-out <dir>', () => {
+  it("writes one file per container under <dir>/<node>/, holding yarn logs' bytes for that container", async () => {
+    const { mkdtempSync, readFileSync, rmSync, readdirSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tspark-logs-out-'));
+    try {
+      const { meta } = fakeDeps('cluster-small');
+      const { code, stdout } = await run('cluster-small', [meta.app.id, '-out', dir]);
+      expect(code).toBe(0);
+      expect(stdout.text).toBe('');
+      const all = fixtureBytes('cluster-small', meta.outputs.find((o) => o.name === 'all')!.file).toString('utf8');
+      const written: string[] = [];
+      for (const node of meta.nodes) {
+        for (const c of readdirSync(path.join(dir, node.name)).sort()) {
+          const text = readFileSync(path.join(dir, node.name, c), 'utf8');
+          expect(text.startsWith(`Container: ${c} on ${node.name}\n`)).toBe(true);
+          written.push(text);
+        }
+      }
+      expect(written.length).toBe(meta.attempts.length);
+      expect(written.join('')).toBe(all);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -76,3 +76,31 @@ describe.each(['writer-gz', 'writer-none'])('TFile files from Hadoop LogWriter (
     for (const c of containers) for (const f of c.files) expect(f.content.length).toBe(f.length);
   });
 });
+
+describe('reading through a streamed remote source in small pieces', () => {
+  it.each(['writer-gz', 'writer-none'])('%s: same containers and bytes as from memory', async (dir) => {
+    const { RemoteFileSource } = await import('../../../src/logs/aggregated/remote-file-source.js');
+    const meta = fixtureMeta<WriterMeta>(dir);
+    const bytes = fixtureBytes(dir, meta.file);
+    const fs = {
+      list: async () => [],
+      async *read(_path: string, offset: number, length: number) {
+        for (let at = offset; at < Math.min(bytes.length, offset + length); at += 997) {
+          yield bytes.subarray(at, Math.min(at + 997, offset + length, bytes.length));
+        }
+      },
+    };
+    const reader = await AggregatedLogReader.open(new RemoteFileSource(fs, meta.file, bytes.length), meta.file);
+    const seen: string[] = [];
+    for await (const c of reader.containers()) {
+      for await (const f of c.files()) {
+        let n = 0;
+        for (let p = await f.read(5000); p; p = await f.read(5000)) n += p.length;
+        seen.push(`${c.containerId}/${f.fileName}:${n}`);
+        expect(n).toBe(f.length);
+      }
+    }
+    const fromMemory = (await readAll(dir)).flatMap((c) => c.files.map((f) => `${c.containerId}/${f.name}:${f.content.length}`));
+    expect(seen).toEqual(fromMemory);
+  });
+});
