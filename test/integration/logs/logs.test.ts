@@ -189,6 +189,18 @@ describe('tspark logs on a running application', () => {
     expect(ours.stdout.equals(theirs.stdout)).toBe(true);
   });
 
+  it.each([
+    ['all files', []],
+    ['-am 1', ['-am', '1']],
+    ['-size -20', ['-size', '-20']],
+  ])('%s of the running application: same bytes', async (_name, extra) => {
+    const ours = await tsparkLogs([runningApp, ...extra]);
+    const theirs = await yarnLogs(['-applicationId', runningApp, ...extra]);
+    expect(ours.code).toBe(0);
+    expect(ours.stdout.toString()).toContain('LogType:launch_container.sh');
+    expect(ours.stdout.equals(theirs.stdout)).toBe(true);
+  });
+
   it('--follow prints what the container appends until it ends', async () => {
     const app = await submitShellApp(cluster, 'tspark-logs-it-follow', `for i in 1 2 3 4 5 6 7 8; do printf 'tick %s\\\\n' \\$i; sleep 1; done`);
     const c = await waitRunning(cluster, app);
