@@ -1,3 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { compareKeys, keyEquals, keyHash, keyToken, UnsupportedKeyError } from '../../../src/core/keys.js';
 
@@ -257,6 +263,36 @@ describe('keyHash', () => {
       expect(Number.isInteger(h) && h >= 0 && h <= 0x7fffffff).toBe(true);
     }
     for (const [a, b] of EQUAL_PAIRS) expect(keyHash(a)).toBe(keyHash(b));
+  });
+
+  it('gives the same hashes in a separate Node process', () => {
+    // Bundle keys.ts on its own and hash a set of keys in a child process.
+    const entry = fileURLToPath(new URL('../../../src/core/keys.ts', import.meta.url));
+    const bundle = buildSync({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      write: false,
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'tspark-keys-'));
+    try {
+      const modulePath = join(dir, 'keys.mjs');
+      writeFileSync(modulePath, bundle.outputFiles[0]!.text);
+      const keys = ['', 'a', 'word', '\u00e9t\u00e9', 0, -7, 1.5, 2 ** 40, [1, 'x', [null]], true, null];
+      const script =
+        `import { keyHash } from ${JSON.stringify(modulePath)};` +
+        `const keys = ${JSON.stringify(keys)}; keys.push(12345678901234567890n, new Date(86400000), undefined, NaN);` +
+        'process.stdout.write(JSON.stringify(keys.map((k) => keyHash(k))));';
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+      expect(child.stderr).toBe('');
+      const here = [...keys, 12345678901234567890n, new Date(86400000), undefined, NaN].map((k) =>
+        keyHash(k),
+      );
+      expect(JSON.parse(child.stdout)).toEqual(here);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('spreads sequential integers and similar strings evenly over partitions', () => {
