@@ -65,8 +65,13 @@ export async function runLogsCommand(argv: string[], io: LogsIo, deps: LogsDeps)
 
 /** The CLI's handler for `tspark logs` (src/cli/handlers.ts). Bytes go to the process's stdout. */
 export async function logsCommand(request: CommandRequest, logger: Logger): Promise<number> {
-  const deps = clusterLogsDepsFromEnv(request.io.env, logger);
-  return executeLogsCommand(request.args, { stdout: process.stdout, stderr: process.stderr }, deps);
+  const io = { stdout: process.stdout, stderr: process.stderr };
+  // Usage mistakes and -help need no cluster configuration.
+  if (parseLogsArgs(request.args).help) {
+    io.stdout.write(LOGS_USAGE);
+    return ExitCode.OK;
+  }
+  return executeLogsCommand(request.args, io, clusterLogsDepsFromEnv(request.io.env, logger));
 }
 
 export async function executeLogsCommand(argv: string[], io: LogsIo, deps: LogsDeps): Promise<number> {
@@ -126,6 +131,7 @@ class LogsRun {
     const settings = aggregationSettings(this.deps.hadoopConf);
     if (report) await this.awaitAggregation(report, settings.enabled);
     else this.warn(`Application ${appId} is unknown to the ResourceManager; looking for its aggregated logs directly.`);
+    if (this.options.follow) this.warn(`Application ${appId} has finished: nothing to follow, printing its aggregated logs.`);
 
     const owner = this.options.appOwner ?? report?.user ?? (await guessOwner(this.deps.fs, settings, appId, this.deps.user));
     if (owner === undefined) {
