@@ -174,3 +174,27 @@ describe('-out <dir>', () => {
     }
   });
 });
+
+describe('-nodeAddress', () => {
+  it('with -containerId reads only that node file', async () => {
+    const { meta } = fakeDeps('cluster-small');
+    const c1 = meta.attempts[0]!;
+    const other = meta.attempts.find((a) => a.nodeId !== c1.nodeId);
+    const expected = fixtureBytes('cluster-small', meta.outputs.find((o) => o.name === 'containerId-c1')!.file);
+    const right = await run('cluster-small', ['-containerId', c1.containerId, '-nodeAddress', c1.nodeId]);
+    expect(right.code).toBe(0);
+    expect(right.stdout.bytes.equals(expected)).toBe(true);
+    if (other) {
+      const wrong = await run('cluster-small', ['-containerId', c1.containerId, '-nodeAddress', other.nodeId]);
+      expect(wrong.code).toBe(8);
+      expect(wrong.stderr.text).toContain(`no logs of container ${c1.containerId} on node ${other.nodeId}`);
+    }
+  });
+
+  it('alone is a usage error, as in yarn logs', async () => {
+    const { meta } = fakeDeps('cluster-small');
+    const r = await run('cluster-small', [meta.app.id, '-nodeAddress', meta.attempts[0]!.nodeId]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.text).toContain('-nodeAddress needs -containerId');
+  });
+});
