@@ -278,7 +278,7 @@ export class YarnAllocator {
       }
       this.outstanding = Math.max(0, this.outstanding - 1);
       if (this.stopping || this.executors.size >= this.target) {
-        this.release(container, 'surplus (enough executors already)');
+        this.release(container, this.stopping ? 'the application is finishing' : 'surplus (enough executors already)');
         continue;
       }
       this.launch(container);

@@ -37,8 +37,14 @@ const TRANSITIONS: Record<AmState, readonly AmState[]> = {
 
 /** Heartbeat failures in a row (transport errors) before the AM gives up, as Spark's reporter does. */
 export const MAX_REPORTER_FAILURES = 5;
-/** How long executors get to exit on their own once the driver is done, before they are stopped. */
-export const EXECUTOR_EXIT_GRACE_MS = 3_000;
+/**
+ * How long executors get to exit on their own once the driver is done,
+ * before they are stopped. 0 in this build: nothing tells an executor to
+ * exit yet (the stop-gap command does not listen to anyone), so waiting is
+ * dead time. When the driver asks executors to stop (distributed
+ * execution), give them a grace here.
+ */
+export const EXECUTOR_EXIT_GRACE_MS = 0;
 
 export interface AmSession {
   register(request: RegisterApplicationMasterRequest): Promise<RegisterApplicationMasterResponse>;
