@@ -17,7 +17,9 @@ import {
   type RawFrame,
 } from './codec/frame.js';
 import {
+  RpcAuthError,
   RpcConnectionClosedError,
+  RpcFrameTooLargeError,
   RpcProtocolError,
   RpcRemoteError,
   RpcStateError,
@@ -290,6 +292,17 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     try {
       this.decoder.push(chunk, (frame) => this.onFrame(frame));
     } catch (e) {
+      if (this.state.current === 'AUTHENTICATING' && e instanceof RpcFrameTooLargeError) {
+        // no handshake frame is that large: this is not a tspark peer, and the frame limit is not the fix
+        this.fail(
+          new RpcAuthError(
+            `the ${this.describe} announced a frame larger than any handshake frame before authenticating ` +
+              '(it is not a tspark RPC peer); closed before any message was processed',
+            { cause: e, context: { peer: this.peer } },
+          ),
+        );
+        return;
+      }
       this.fail(e as Error);
     }
   }

@@ -165,6 +165,20 @@ describe('authentication over TCP', () => {
     raw.socket.destroy();
   });
 
+  it('hangs up on a peer announcing a huge frame before authenticating, without buffering it', async () => {
+    const { server: s, reached, failures } = await guardedServer();
+    const raw = await rawSocket(s.address.port);
+    const huge = Buffer.alloc(4);
+    huge.writeUInt32BE(0x7fffffff, 0);
+    raw.socket.write(Buffer.concat([huge, Buffer.alloc(1000, 0x02)]));
+    await raw.closed;
+    expect(reached).toEqual([]);
+    expect(failures[0]).toBeInstanceOf(RpcAuthError);
+    expect(failures[0]!.message).toMatch(
+      /announced a frame larger than any handshake frame before authenticating/,
+    );
+  });
+
   it('times out a peer that never finishes the handshake, on the server and on the client', async () => {
     const { server: s, failures } = await guardedServer({ handshakeTimeoutMs: 100 });
     const raw = await rawSocket(s.address.port);
