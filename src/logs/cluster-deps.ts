@@ -8,7 +8,13 @@ import { hadoopConfDirs, loadHadoopConf } from '../conf/hadoop-conf.js';
 import { WebHdfsClient } from '../hadoop/webhdfs/client.js';
 import { silentLogger, type Logger } from '../log.js';
 import { ResourceManagerClient } from '../yarn/rest/client.js';
-import { REAL_CLOCK, type HadoopConfLike, type LogsDeps, type LogsFileSystem, type LogsResourceManager } from './deps.js';
+import {
+  REAL_CLOCK,
+  type HadoopConfLike,
+  type LogsDeps,
+  type LogsFileSystem,
+  type LogsResourceManager,
+} from './deps.js';
 import { createNodeManagerHttp } from './nodemanager/nm-http.js';
 
 function isNotFound(e: unknown): boolean {
@@ -34,11 +40,20 @@ export function resourceManagerForLogs(rm: ResourceManagerClient): LogsResourceM
     async getApplicationAttempts(appId) {
       const attempts = await rm.getApplicationAttempts(appId);
       return attempts
-        .map((a) => ({ id: a.id, containerId: a.containerId, nodeId: a.nodeId, nodeHttpAddress: a.nodeHttpAddress }))
+        .map((a) => ({
+          id: a.id,
+          containerId: a.containerId,
+          nodeId: a.nodeId,
+          nodeHttpAddress: a.nodeHttpAddress,
+        }))
         .sort((a, b) => a.id - b.id);
     },
     async listNodes() {
-      return (await rm.nodes()).map((n) => ({ id: n.id, nodeHttpAddress: n.nodeHTTPAddress, state: n.state }));
+      return (await rm.nodes()).map((n) => ({
+        id: n.id,
+        nodeHttpAddress: n.nodeHTTPAddress,
+        state: n.state,
+      }));
     },
   };
 }
@@ -73,8 +88,16 @@ export interface ClusterLogsDepsOptions {
 
 export function clusterLogsDeps(options: ClusterLogsDepsOptions): LogsDeps {
   const logger = options.logger ?? silentLogger();
-  const rm = new ResourceManagerClient({ resourceManagers: resourceManagerWebUrls(options.hadoopConf), user: options.user, logger });
-  const hdfs = new WebHdfsClient({ namenodes: nameNodeHttpUrls(options.hadoopConf), user: options.user, logger });
+  const rm = new ResourceManagerClient({
+    resourceManagers: resourceManagerWebUrls(options.hadoopConf),
+    user: options.user,
+    logger,
+  });
+  const hdfs = new WebHdfsClient({
+    namenodes: nameNodeHttpUrls(options.hadoopConf),
+    user: options.user,
+    logger,
+  });
   return {
     rm: resourceManagerForLogs(rm),
     fs: fileSystemForLogs(hdfs),
@@ -87,7 +110,10 @@ export function clusterLogsDeps(options: ClusterLogsDepsOptions): LogsDeps {
 }
 
 /** Entry point: the configuration from HADOOP_CONF_DIR / YARN_CONF_DIR, the user from HADOOP_USER_NAME or the OS. */
-export function clusterLogsDepsFromEnv(env: Readonly<Record<string, string | undefined>>, logger?: Logger): LogsDeps {
+export function clusterLogsDepsFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  logger?: Logger,
+): LogsDeps {
   const user = env.HADOOP_USER_NAME || os.userInfo().username;
   const hadoopConf = loadHadoopConf(hadoopConfDirs(env), { env, system: { 'user.name': user } });
   return clusterLogsDeps({ hadoopConf, user, ...(logger ? { logger } : {}) });

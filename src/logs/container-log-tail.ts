@@ -28,26 +28,48 @@ export interface ContainerLogTailRequest {
 }
 
 /** The tail, or undefined when neither the NodeManager nor the aggregated logs have the file. */
-export async function fetchContainerLogTail(deps: Pick<LogsDeps, 'nodeManagers' | 'fs' | 'hadoopConf' | 'user'>, req: ContainerLogTailRequest): Promise<Buffer | undefined> {
+export async function fetchContainerLogTail(
+  deps: Pick<LogsDeps, 'nodeManagers' | 'fs' | 'hadoopConf' | 'user'>,
+  req: ContainerLogTailRequest,
+): Promise<Buffer | undefined> {
   if (req.nodeHttpAddress) {
     try {
-      const res = await deps.nodeManagers.get(req.nodeHttpAddress, logFilePath(req.containerId, req.fileName, -req.bytes), 'text/plain');
+      const res = await deps.nodeManagers.get(
+        req.nodeHttpAddress,
+        logFilePath(req.containerId, req.fileName, -req.bytes),
+        'text/plain',
+      );
       const parts: Buffer[] = [];
       for await (const p of res.body) parts.push(p);
       if (res.status === 200) {
         const body = Buffer.concat(parts);
         const framing = parseLogFraming(body);
-        if (framing) return body.subarray(framing.contentStart, framing.contentStart + framedContentLength(framing.fileLength, -req.bytes));
+        if (framing)
+          return body.subarray(
+            framing.contentStart,
+            framing.contentStart + framedContentLength(framing.fileLength, -req.bytes),
+          );
       }
     } catch {
       // The NodeManager is gone or restarted: fall through to the aggregated logs.
     }
   }
-  const located = await locateAggregatedLogs(deps.fs, aggregationSettings(deps.hadoopConf), req.appId, req.owner, deps.user);
+  const located = await locateAggregatedLogs(
+    deps.fs,
+    aggregationSettings(deps.hadoopConf),
+    req.appId,
+    req.owner,
+    deps.user,
+  );
   if (!located) return undefined;
-  const files = req.nodeId ? located.files.filter((f) => f.name.includes(nodeString(req.nodeId!))) : located.files;
+  const files = req.nodeId
+    ? located.files.filter((f) => f.name.includes(nodeString(req.nodeId!)))
+    : located.files;
   for (const node of files) {
-    const reader = await AggregatedLogReader.open(new RemoteFileSource(deps.fs, node.path, node.length), node.path);
+    const reader = await AggregatedLogReader.open(
+      new RemoteFileSource(deps.fs, node.path, node.length),
+      node.path,
+    );
     try {
       for await (const c of reader.containers()) {
         if (c.containerId !== req.containerId) continue;

@@ -8,17 +8,11 @@
 import type { Logger } from '../log.js';
 import type { TimeZoneOffset } from './output/yarn-logs-format.js';
 
-export type YarnApplicationState = 'NEW' | 'NEW_SAVING' | 'SUBMITTED' | 'ACCEPTED' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
+export type YarnApplicationState =
+  'NEW' | 'NEW_SAVING' | 'SUBMITTED' | 'ACCEPTED' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
 
 export type LogAggregationStatus =
-  | 'DISABLED'
-  | 'NOT_START'
-  | 'RUNNING'
-  | 'RUNNING_WITH_FAILURE'
-  | 'SUCCEEDED'
-  | 'FAILED'
-  | 'TIME_OUT'
-  | 'N/A';
+  'DISABLED' | 'NOT_START' | 'RUNNING' | 'RUNNING_WITH_FAILURE' | 'SUCCEEDED' | 'FAILED' | 'TIME_OUT' | 'N/A';
 
 export interface LogsAppReport {
   id: string;
@@ -81,7 +75,11 @@ export interface NodeManagerResponse {
 
 /** GETs on a NodeManager's web server; rejects only when it cannot be reached. */
 export interface NodeManagerHttp {
-  get(nodeHttpAddress: string, pathAndQuery: string, accept: 'application/json' | 'text/plain'): Promise<NodeManagerResponse>;
+  get(
+    nodeHttpAddress: string,
+    pathAndQuery: string,
+    accept: 'application/json' | 'text/plain',
+  ): Promise<NodeManagerResponse>;
 }
 
 export interface HadoopConfLike {

@@ -30,12 +30,22 @@ import {
   printAggregatedLogs,
   type AggregatedContext,
 } from './aggregated/print-aggregated.js';
-import { aggregationSettings, guessOwner, locateAggregatedLogs, type LocatedLogs } from './aggregated/locate.js';
+import {
+  aggregationSettings,
+  guessOwner,
+  locateAggregatedLogs,
+  type LocatedLogs,
+} from './aggregated/locate.js';
 import { describeFileSelection, LOGS_USAGE, parseLogsArgs, type LogsOptions } from './options.js';
 import { localTimeZoneOffset } from './output/yarn-logs-format.js';
 import { DirectorySink, StdoutSink, type OutputSink } from './output/sink.js';
 import { followContainer } from './running/follow.js';
-import { listRunningContainers, printRunningLogInfo, printRunningLogs, type RunningContainer } from './running/running-logs.js';
+import {
+  listRunningContainers,
+  printRunningLogInfo,
+  printRunningLogs,
+  type RunningContainer,
+} from './running/running-logs.js';
 import { ExitCode } from '../errors.js';
 
 export interface LogsIo {
@@ -82,12 +92,26 @@ export async function executeLogsCommand(argv: string[], io: LogsIo, deps: LogsD
   }
   if (options.outDir !== undefined) {
     const st = await stat(options.outDir).catch(() => undefined);
-    if (st && !st.isDirectory()) throw new UsageError('LOGS_OUT_NOT_DIR', `-out ${options.outDir} is a file; give a directory (it is created if missing)`);
+    if (st && !st.isDirectory())
+      throw new UsageError(
+        'LOGS_OUT_NOT_DIR',
+        `-out ${options.outDir} is a file; give a directory (it is created if missing)`,
+      );
   }
-  if (options.nodeAddress !== undefined && options.containerId === undefined && !options.am && !options.showApplicationLogInfo && !options.showContainerLogInfo) {
-    throw new UsageError('LOGS_NODE_WITHOUT_CONTAINER', '-nodeAddress needs -containerId (or -show_application_log_info / -show_container_log_info)');
+  if (
+    options.nodeAddress !== undefined &&
+    options.containerId === undefined &&
+    !options.am &&
+    !options.showApplicationLogInfo &&
+    !options.showContainerLogInfo
+  ) {
+    throw new UsageError(
+      'LOGS_NODE_WITHOUT_CONTAINER',
+      '-nodeAddress needs -containerId (or -show_application_log_info / -show_container_log_info)',
+    );
   }
-  const sink: OutputSink = options.outDir !== undefined ? new DirectorySink(options.outDir, io.stdout) : new StdoutSink(io.stdout);
+  const sink: OutputSink =
+    options.outDir !== undefined ? new DirectorySink(options.outDir, io.stdout) : new StdoutSink(io.stdout);
   const run = new LogsRun(options, io, deps, sink);
   try {
     return await run.execute();
@@ -116,8 +140,12 @@ class LogsRun {
   async execute(): Promise<number> {
     const { appId } = this.options;
     const report = await this.deps.rm.getApplication(appId);
-    this.log?.debug({ state: report?.state, logAggregationStatus: report?.logAggregationStatus }, 'application report');
-    if (report && NOT_STARTED_STATES.has(report.state)) throw new LogsNotYetAvailableError(appId, report.state);
+    this.log?.debug(
+      { state: report?.state, logAggregationStatus: report?.logAggregationStatus },
+      'application report',
+    );
+    if (report && NOT_STARTED_STATES.has(report.state))
+      throw new LogsNotYetAvailableError(appId, report.state);
     const finished = !report || FINISHED_STATES.has(report.state);
     const code = finished ? await this.finishedApplication(report) : await this.runningApplication(report);
     for (const f of this.failures) this.warn(`Warning: ${f.message}`);
@@ -130,16 +158,30 @@ class LogsRun {
     const { appId } = this.options;
     const settings = aggregationSettings(this.deps.hadoopConf);
     if (report) await this.awaitAggregation(report, settings.enabled);
-    else this.warn(`Application ${appId} is unknown to the ResourceManager; looking for its aggregated logs directly.`);
-    if (this.options.follow) this.warn(`Application ${appId} has finished: nothing to follow, printing its aggregated logs.`);
+    else
+      this.warn(
+        `Application ${appId} is unknown to the ResourceManager; looking for its aggregated logs directly.`,
+      );
+    if (this.options.follow)
+      this.warn(`Application ${appId} has finished: nothing to follow, printing its aggregated logs.`);
 
-    const owner = this.options.appOwner ?? report?.user ?? (await guessOwner(this.deps.fs, settings, appId, this.deps.user));
+    const owner =
+      this.options.appOwner ??
+      report?.user ??
+      (await guessOwner(this.deps.fs, settings, appId, this.deps.user));
     if (owner === undefined) {
-      throw new ApplicationNotFoundError(appId, `no directory for it under ${settings.formats.map((f) => f.root).join(', ')}`);
+      throw new ApplicationNotFoundError(
+        appId,
+        `no directory for it under ${settings.formats.map((f) => f.root).join(', ')}`,
+      );
     }
     const located = await locateAggregatedLogs(this.deps.fs, settings, appId, owner, this.deps.user);
     if (!located || located.files.length === 0) {
-      if (!report) throw new ApplicationNotFoundError(appId, `nothing under the aggregated-log directories of user ${owner}`);
+      if (!report)
+        throw new ApplicationNotFoundError(
+          appId,
+          `nothing under the aggregated-log directories of user ${owner}`,
+        );
       if (!settings.enabled && report.logAggregationStatus === undefined) throw new LogsGoneError(appId);
       throw new NoLogsFoundError(
         `no aggregated logs of ${appId} (owner ${owner}) were found${located ? ` in ${located.appDirs.join(', ')}` : ''}; ` +
@@ -149,7 +191,11 @@ class LogsRun {
     }
     this.log?.debug({ files: located.files.length, dirs: located.appDirs }, 'aggregated logs located');
     this.checkSizeLimit(located);
-    const ctx: AggregatedContext = { fs: this.deps.fs, files: located.files, timeZoneOffset: this.deps.timeZoneOffset ?? localTimeZoneOffset };
+    const ctx: AggregatedContext = {
+      fs: this.deps.fs,
+      files: located.files,
+      timeZoneOffset: this.deps.timeZoneOffset ?? localTimeZoneOffset,
+    };
     const o = this.options;
 
     if (o.showContainerLogInfo) {
@@ -170,11 +216,19 @@ class LogsRun {
     if (o.am) {
       const attempts = await this.amAttempts(report);
       // Hadoop 3.4's LogsCLI prints this note ahead of the logs (its stream is flushed first).
-      if (o.am === 'ALL') await this.sink.main.write('\nSpecified ALL for -am option. Printed logs for all am containers.\n');
+      if (o.am === 'ALL')
+        await this.sink.main.write('\nSpecified ALL for -am option. Printed logs for all am containers.\n');
       let printed = 0;
       for (const a of attempts) {
-        const n = await printAggregatedLogs(ctx, { containerIds: new Set([a.containerId]), nodeAddress: a.nodeId, options: o }, this.sink);
-        if (n === 0) this.warn(`No aggregated logs matching ${describeFileSelection(o)} for AM container ${a.containerId} of attempt ${a.id}.`);
+        const n = await printAggregatedLogs(
+          ctx,
+          { containerIds: new Set([a.containerId]), nodeAddress: a.nodeId, options: o },
+          this.sink,
+        );
+        if (n === 0)
+          this.warn(
+            `No aggregated logs matching ${describeFileSelection(o)} for AM container ${a.containerId} of attempt ${a.id}.`,
+          );
         printed += n;
       }
       if (printed === 0) throw this.noFiles();
@@ -235,24 +289,32 @@ class LogsRun {
     if (status === 'DISABLED' || (status === undefined && !enabled)) throw new LogsGoneError(report.id);
     if (status === undefined || !AGGREGATION_PENDING.has(status)) {
       if (status === 'FAILED' || status === 'TIME_OUT') {
-        this.warn(`Log aggregation of ${report.id} ended ${status}: the logs of some nodes may be missing or incomplete.`);
+        this.warn(
+          `Log aggregation of ${report.id} ended ${status}: the logs of some nodes may be missing or incomplete.`,
+        );
       }
       return;
     }
     const limit = this.deps.aggregationWaitMs ?? DEFAULT_AGGREGATION_WAIT_MS;
     const poll = this.deps.pollIntervalMs ?? 1000;
     const start = this.deps.clock.now();
-    this.warn(`Waiting for log aggregation of ${report.id} to finish (status ${status}, up to ${Math.round(limit / 1000)} s) ...`);
+    this.warn(
+      `Waiting for log aggregation of ${report.id} to finish (status ${status}, up to ${Math.round(limit / 1000)} s) ...`,
+    );
     while (status !== undefined && AGGREGATION_PENDING.has(status)) {
       if (this.deps.clock.now() - start >= limit) {
-        this.warn(`Log aggregation of ${report.id} is still ${status} after ${Math.round(limit / 1000)} s; showing what has been aggregated so far.`);
+        this.warn(
+          `Log aggregation of ${report.id} is still ${status} after ${Math.round(limit / 1000)} s; showing what has been aggregated so far.`,
+        );
         return;
       }
       await this.deps.clock.sleep(poll);
       status = (await this.deps.rm.getApplication(report.id))?.logAggregationStatus;
     }
     if (status === 'FAILED' || status === 'TIME_OUT') {
-      this.warn(`Log aggregation of ${report.id} ended ${status}: the logs of some nodes may be missing or incomplete.`);
+      this.warn(
+        `Log aggregation of ${report.id} ended ${status}: the logs of some nodes may be missing or incomplete.`,
+      );
     }
   }
 
@@ -267,14 +329,19 @@ class LogsRun {
       );
     }
     const attempts = await this.deps.rm.getApplicationAttempts(appId);
-    if (attempts.length === 0) throw new NoLogsFoundError(`the ResourceManager lists no attempts for ${appId}`, { appId });
+    if (attempts.length === 0)
+      throw new NoLogsFoundError(`the ResourceManager lists no attempts for ${appId}`, { appId });
     if (am === 'ALL') return attempts;
     return (am ?? []).map((n) => {
       const a = n === -1 ? attempts[attempts.length - 1] : attempts[n - 1];
       if (!a) {
-        throw new UsageError('LOGS_NO_SUCH_ATTEMPT', `-am ${n}: ${appId} has ${attempts.length} attempt(s); use 1..${attempts.length} or -1`, {
-          context: { appId },
-        });
+        throw new UsageError(
+          'LOGS_NO_SUCH_ATTEMPT',
+          `-am ${n}: ${appId} has ${attempts.length} attempt(s); use 1..${attempts.length} or -1`,
+          {
+            context: { appId },
+          },
+        );
       }
       return a;
     });
@@ -286,25 +353,38 @@ class LogsRun {
     const o = this.options;
     const appId = o.appId;
     if (o.listNodes) {
-      throw new UsageError('LOGS_LIST_NODES_RUNNING', `-list_nodes works only for finished applications; ${appId} is ${report?.state ?? 'running'}`);
+      throw new UsageError(
+        'LOGS_LIST_NODES_RUNNING',
+        `-list_nodes works only for finished applications; ${appId} is ${report?.state ?? 'running'}`,
+      );
     }
     let containers = await listRunningContainers(this.deps, appId, this.failures);
     if (o.am) {
       const attempts = await this.amAttempts(report);
-      containers = attempts.map((a) => ({ containerId: a.containerId, nodeId: a.nodeId, nodeHttpAddress: a.nodeHttpAddress.replace(/^https?:\/\//, '') }));
+      containers = attempts.map((a) => ({
+        containerId: a.containerId,
+        nodeId: a.nodeId,
+        nodeHttpAddress: a.nodeHttpAddress.replace(/^https?:\/\//, ''),
+      }));
     }
     if (o.containerId !== undefined) containers = containers.filter((c) => c.containerId === o.containerId);
-    if (o.nodeAddress !== undefined) containers = containers.filter((c) => c.nodeId.toLowerCase() === o.nodeAddress!.toLowerCase());
+    if (o.nodeAddress !== undefined)
+      containers = containers.filter((c) => c.nodeId.toLowerCase() === o.nodeAddress!.toLowerCase());
 
     if (o.showApplicationLogInfo) {
       if (containers.length === 0) throw this.noContainer();
-      await this.sink.main.write(`Application State: Running.\n${containerLines(containers.map((c) => ({ containerId: c.containerId, node: c.nodeId })))}`);
+      await this.sink.main.write(
+        `Application State: Running.\n${containerLines(containers.map((c) => ({ containerId: c.containerId, node: c.nodeId })))}`,
+      );
       return ExitCode.OK;
     }
     if (containers.length === 0) {
       if (o.containerId !== undefined) return this.finishedContainerOfRunningApp(report);
       this.throwIfOnlyFailures();
-      throw new NoLogsFoundError(`${appId} has no containers with logs right now; try again, or after it finishes`, { appId });
+      throw new NoLogsFoundError(
+        `${appId} has no containers with logs right now; try again, or after it finishes`,
+        { appId },
+      );
     }
     if (o.showContainerLogInfo) {
       const n = await printRunningLogInfo(this.deps, containers, this.sink, this.failures);
@@ -316,7 +396,10 @@ class LogsRun {
     if (result.printed === 0) {
       this.throwIfOnlyFailures();
       if (result.reached > 0) throw this.noFiles();
-      throw new NoLogsFoundError(`the NodeManagers hold no logs of ${o.containerId ?? appId} any more; try again after the application finishes`, { appId });
+      throw new NoLogsFoundError(
+        `the NodeManagers hold no logs of ${o.containerId ?? appId} any more; try again after the application finishes`,
+        { appId },
+      );
     }
     return ExitCode.OK;
   }
@@ -325,10 +408,24 @@ class LogsRun {
   private async finishedContainerOfRunningApp(report: LogsAppReport | undefined): Promise<number> {
     const settings = aggregationSettings(this.deps.hadoopConf);
     const owner = this.options.appOwner ?? report?.user ?? this.deps.user;
-    const located = await locateAggregatedLogs(this.deps.fs, settings, this.options.appId, owner, this.deps.user);
+    const located = await locateAggregatedLogs(
+      this.deps.fs,
+      settings,
+      this.options.appId,
+      owner,
+      this.deps.user,
+    );
     if (located && located.files.length > 0) {
-      const ctx: AggregatedContext = { fs: this.deps.fs, files: located.files, timeZoneOffset: this.deps.timeZoneOffset ?? localTimeZoneOffset };
-      const n = await printAggregatedLogs(ctx, { ...this.containerSelection(), options: this.options }, this.sink);
+      const ctx: AggregatedContext = {
+        fs: this.deps.fs,
+        files: located.files,
+        timeZoneOffset: this.deps.timeZoneOffset ?? localTimeZoneOffset,
+      };
+      const n = await printAggregatedLogs(
+        ctx,
+        { ...this.containerSelection(), options: this.options },
+        this.sink,
+      );
       if (n > 0) return ExitCode.OK;
     }
     this.throwIfOnlyFailures();
@@ -349,17 +446,28 @@ class LogsRun {
 
   private async follow(containers: RunningContainer[]): Promise<number> {
     const target =
-      this.options.containerId !== undefined || containers.length === 1 ? containers[0] : await this.latestAmContainer(containers);
+      this.options.containerId !== undefined || containers.length === 1
+        ? containers[0]
+        : await this.latestAmContainer(containers);
     if (!target) throw this.noContainer();
     if (containers.length > 1 && this.options.containerId === undefined) {
-      this.warn(`Following the AM container ${target.containerId} (give -containerId to follow another one).`);
+      this.warn(
+        `Following the AM container ${target.containerId} (give -containerId to follow another one).`,
+      );
     }
     const out = await this.sink.forContainer(target.nodeId, target.containerId);
     try {
-      await followContainer({ ...this.deps, ...(this.deps.pollIntervalMs ? { pollIntervalMs: this.deps.pollIntervalMs } : {}) }, target, this.options, out);
+      await followContainer(
+        { ...this.deps, ...(this.deps.pollIntervalMs ? { pollIntervalMs: this.deps.pollIntervalMs } : {}) },
+        target,
+        this.options,
+        out,
+      );
     } catch (e) {
       if (e instanceof NodeManagerUnreachableError) throw e;
-      throw e instanceof TsparkError ? e : new NodeManagerUnreachableError(target.nodeHttpAddress, target.containerId, e);
+      throw e instanceof TsparkError
+        ? e
+        : new NodeManagerUnreachableError(target.nodeHttpAddress, target.containerId, e);
     }
     return ExitCode.OK;
   }

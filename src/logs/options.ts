@@ -106,10 +106,15 @@ Options (yarn logs' names; -x and --x both work):
 
 function parseInteger(name: string, value: string): number {
   if (!/^[+-]?\d+$/.test(value.trim())) {
-    throw new UsageError('LOGS_BAD_OPTION', `-${name} takes a whole number, got '${value}'`, { context: { option: name } });
+    throw new UsageError('LOGS_BAD_OPTION', `-${name} takes a whole number, got '${value}'`, {
+      context: { option: name },
+    });
   }
   const n = Number(value.trim());
-  if (!Number.isSafeInteger(n)) throw new UsageError('LOGS_BAD_OPTION', `-${name} ${value} is out of range`, { context: { option: name } });
+  if (!Number.isSafeInteger(n))
+    throw new UsageError('LOGS_BAD_OPTION', `-${name} ${value} is out of range`, {
+      context: { option: name },
+    });
   return n;
 }
 
@@ -126,7 +131,9 @@ export function parseLogsArgs(argv: readonly string[]): LogsOptions {
     const name = m[1]!;
     const kind = OPTIONS[name];
     if (!kind) {
-      throw new UsageError('LOGS_UNKNOWN_OPTION', `unknown option ${token}; see tspark logs -help`, { context: { option: token } });
+      throw new UsageError('LOGS_UNKNOWN_OPTION', `unknown option ${token}; see tspark logs -help`, {
+        context: { option: token },
+      });
     }
     const list = values.get(name) ?? [];
     values.set(name, list);
@@ -141,14 +148,17 @@ export function parseLogsArgs(argv: readonly string[]): LogsOptions {
       const next = argv[i + 1];
       // -am -1 and -size -200: a negative number is a value, not an option.
       if (next === undefined || (next.startsWith('-') && !/^-\d+$/.test(next))) {
-        throw new UsageError('LOGS_MISSING_VALUE', `-${name} needs a value; see tspark logs -help`, { context: { option: name } });
+        throw new UsageError('LOGS_MISSING_VALUE', `-${name} needs a value; see tspark logs -help`, {
+          context: { option: name },
+        });
       }
       list.push(next);
       i++;
     }
     if (kind === 'multi') {
       // Further words belong to the option too, except an application id.
-      while (i + 1 < argv.length && !argv[i + 1]!.startsWith('-') && !APP_ID_PATTERN.test(argv[i + 1]!)) list.push(argv[++i]!);
+      while (i + 1 < argv.length && !argv[i + 1]!.startsWith('-') && !APP_ID_PATTERN.test(argv[i + 1]!))
+        list.push(argv[++i]!);
     }
   }
 
@@ -166,19 +176,31 @@ export function parseLogsArgs(argv: readonly string[]): LogsOptions {
 
   const help = flag('help');
   if (positionals.length > 1 || (positionals.length === 1 && one('applicationId') !== undefined)) {
-    throw new UsageError('LOGS_EXTRA_ARGUMENT', `unexpected argument(s): ${positionals.join(' ')}; give the application id once`);
+    throw new UsageError(
+      'LOGS_EXTRA_ARGUMENT',
+      `unexpected argument(s): ${positionals.join(' ')}; give the application id once`,
+    );
   }
   const containerId = one('containerId');
-  if (containerId !== undefined && !CONTAINER_ID_PATTERN.test(containerId)) throw new BadLogsIdError('container', containerId);
-  const rawAppId = one('applicationId') ?? positionals[0] ?? (containerId ? applicationOfContainer(containerId) : undefined);
+  if (containerId !== undefined && !CONTAINER_ID_PATTERN.test(containerId))
+    throw new BadLogsIdError('container', containerId);
+  const rawAppId =
+    one('applicationId') ?? positionals[0] ?? (containerId ? applicationOfContainer(containerId) : undefined);
   if (rawAppId === undefined && !help) {
-    throw new UsageError('LOGS_NO_APP_ID', `an application id or -containerId is required, e.g. tspark logs application_1700000000000_0001`);
+    throw new UsageError(
+      'LOGS_NO_APP_ID',
+      `an application id or -containerId is required, e.g. tspark logs application_1700000000000_0001`,
+    );
   }
   const appId = rawAppId === undefined ? '' : normalizeAppId(rawAppId);
   if (containerId !== undefined && applicationOfContainer(containerId) !== appId) {
-    throw new UsageError('LOGS_CONTAINER_NOT_OF_APP', `container ${containerId} does not belong to ${appId}; drop -applicationId or fix one of the ids`, {
-      context: { appId, containerId },
-    });
+    throw new UsageError(
+      'LOGS_CONTAINER_NOT_OF_APP',
+      `container ${containerId} does not belong to ${appId}; drop -applicationId or fix one of the ids`,
+      {
+        context: { appId, containerId },
+      },
+    );
   }
 
   let am: LogsOptions['am'];
@@ -189,12 +211,16 @@ export function parseLogsArgs(argv: readonly string[]): LogsOptions {
       am = amValues.map((v) => {
         const n = /^-?\d+$/.test(v) ? Number(v) : NaN;
         if (!(n === -1 || n > 0)) {
-          throw new UsageError('LOGS_BAD_OPTION', `-am ${v}: valid values are ALL, -1 (the latest attempt) and attempt numbers from 1`);
+          throw new UsageError(
+            'LOGS_BAD_OPTION',
+            `-am ${v}: valid values are ALL, -1 (the latest attempt) and attempt numbers from 1`,
+          );
         }
         return n;
       });
     }
-    if (am.length === 0) throw new UsageError('LOGS_MISSING_VALUE', '-am needs a value: ALL, -1 or attempt numbers');
+    if (am.length === 0)
+      throw new UsageError('LOGS_MISSING_VALUE', '-am needs a value: ALL, -1 or attempt numbers');
   }
 
   const logFiles = many('log_files');
@@ -209,12 +235,18 @@ export function parseLogsArgs(argv: readonly string[]): LogsOptions {
       try {
         return new RegExp(p, 'u');
       } catch (e) {
-        throw new UsageError('LOGS_BAD_PATTERN', `-log_files_pattern ${p} is not a valid regular expression (${(e as Error).message})`);
+        throw new UsageError(
+          'LOGS_BAD_PATTERN',
+          `-log_files_pattern ${p} is not a valid regular expression (${(e as Error).message})`,
+        );
       }
     });
   }
   if (flag('show_application_log_info') && flag('show_container_log_info')) {
-    throw new UsageError('LOGS_BAD_OPTION', 'give either -show_application_log_info or -show_container_log_info, not both');
+    throw new UsageError(
+      'LOGS_BAD_OPTION',
+      'give either -show_application_log_info or -show_container_log_info, not both',
+    );
   }
 
   const sizeText = one('size');
@@ -243,7 +275,10 @@ export function parseLogsArgs(argv: readonly string[]): LogsOptions {
 }
 
 /** Whether a log file name is selected by -log_files / -log_files_pattern. */
-export function fileSelected(options: Pick<LogsOptions, 'logFiles' | 'logFilePatterns'>, fileName: string): boolean {
+export function fileSelected(
+  options: Pick<LogsOptions, 'logFiles' | 'logFilePatterns'>,
+  fileName: string,
+): boolean {
   if (options.logFiles) return options.logFiles.includes(fileName);
   if (options.logFilePatterns) return options.logFilePatterns.some((p) => p.test(fileName));
   return true;

@@ -94,7 +94,9 @@ export class AggregatedLogReader {
 
   private decodeKey(raw: Buffer): string {
     if (raw.length < 2 || raw.readUInt16BE(0) !== raw.length - 2) {
-      throw new LogFileFormatError(`${this.path}: a record key is not a Java UTF string; is this a YARN aggregated log?`);
+      throw new LogFileFormatError(
+        `${this.path}: a record key is not a Java UTF string; is this a YARN aggregated log?`,
+      );
     }
     return decodeUtf(raw.subarray(2), this.path);
   }
@@ -110,7 +112,8 @@ export class AggregatedLogReader {
         const accessType = await readUtf(value, this.path);
         if (accessType === null) break;
         const acl = await readUtf(value, this.path);
-        if (acl === null) throw new LogFileFormatError(`${this.path}: APPLICATION_ACL ends after access type ${accessType}`);
+        if (acl === null)
+          throw new LogFileFormatError(`${this.path}: APPLICATION_ACL ends after access type ${accessType}`);
         meta.acls.set(accessType, acl);
       }
     }
@@ -139,13 +142,19 @@ async function readUtf(value: ChunkedValueReader, path: string): Promise<string 
   return decodeUtf(bytes, path);
 }
 
-async function* containerFiles(value: ChunkedValueReader, containerId: string, path: string): AsyncGenerator<AggregatedLogFile> {
+async function* containerFiles(
+  value: ChunkedValueReader,
+  containerId: string,
+  path: string,
+): AsyncGenerator<AggregatedLogFile> {
   for (;;) {
     const fileName = await readUtf(value, path);
     if (fileName === null) return;
     const lengthText = await readUtf(value, path);
     if (lengthText === null || !/^\d+$/.test(lengthText)) {
-      throw new LogFileFormatError(`${path}: log file ${fileName} of ${containerId} has no valid length (${lengthText ?? 'missing'})`);
+      throw new LogFileFormatError(
+        `${path}: log file ${fileName} of ${containerId} has no valid length (${lengthText ?? 'missing'})`,
+      );
     }
     const file = new FileSection(fileName, Number(lengthText), value);
     yield file;

@@ -10,14 +10,15 @@ export class ModifiedUtf8Error extends Error {}
 /** Decodes modified UTF-8 into a JS string (UTF-16 code units map one to one). */
 export function decodeModifiedUtf8(bytes: Uint8Array): string {
   let out = '';
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const a = bytes[i] as number;
     if (a < 0x80) {
       out += String.fromCharCode(a);
       i += 1;
     } else if ((a & 0xe0) === 0xc0) {
       const b = bytes[i + 1];
-      if (b === undefined || (b & 0xc0) !== 0x80) throw new ModifiedUtf8Error(`malformed modified UTF-8 at byte ${i}`);
+      if (b === undefined || (b & 0xc0) !== 0x80)
+        throw new ModifiedUtf8Error(`malformed modified UTF-8 at byte ${i}`);
       out += String.fromCharCode(((a & 0x1f) << 6) | (b & 0x3f));
       i += 2;
     } else if ((a & 0xf0) === 0xe0) {

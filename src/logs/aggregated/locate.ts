@@ -17,8 +17,10 @@
 import { IndexedFormatUnsupportedError, LogsPermissionError } from '../errors.js';
 import type { HadoopConfLike, LogsFileStatus, LogsFileSystem } from '../deps.js';
 
-const TFILE_CONTROLLER = 'org.apache.hadoop.yarn.logaggregation.filecontroller.tfile.LogAggregationTFileController';
-const INDEXED_CONTROLLER = 'org.apache.hadoop.yarn.logaggregation.filecontroller.ifile.LogAggregationIndexedFileController';
+const TFILE_CONTROLLER =
+  'org.apache.hadoop.yarn.logaggregation.filecontroller.tfile.LogAggregationTFileController';
+const INDEXED_CONTROLLER =
+  'org.apache.hadoop.yarn.logaggregation.filecontroller.ifile.LogAggregationIndexedFileController';
 
 export interface AggregationFormat {
   /** As listed in yarn.log-aggregation.file-formats, e.g. TFile, IndexedFormat. */
@@ -50,13 +52,22 @@ export function aggregationSettings(conf: HadoopConfLike): AggregationSettings {
     .map((s) => s.trim())
     .filter(Boolean);
   const formats = names.map((name): AggregationFormat => {
-    const cls = get(`yarn.log-aggregation.file-controller.${name}.class`) ?? (name === 'TFile' ? TFILE_CONTROLLER : undefined);
-    const kind = cls === TFILE_CONTROLLER ? 'tfile' : cls === INDEXED_CONTROLLER || /^(IndexedFormat|IFile)$/i.test(name) ? 'indexed' : 'other';
+    const cls =
+      get(`yarn.log-aggregation.file-controller.${name}.class`) ??
+      (name === 'TFile' ? TFILE_CONTROLLER : undefined);
+    const kind =
+      cls === TFILE_CONTROLLER
+        ? 'tfile'
+        : cls === INDEXED_CONTROLLER || /^(IndexedFormat|IFile)$/i.test(name)
+          ? 'indexed'
+          : 'other';
     return {
       name,
       kind,
       root: stripFsScheme(get(`yarn.log-aggregation.${name}.remote-app-log-dir`) ?? baseRoot),
-      suffix: get(`yarn.log-aggregation.${name}.remote-app-log-dir-suffix`) ?? `${baseSuffix}-${name.toLowerCase()}`,
+      suffix:
+        get(`yarn.log-aggregation.${name}.remote-app-log-dir-suffix`) ??
+        `${baseSuffix}-${name.toLowerCase()}`,
     };
   });
   const webService = get('yarn.log.server.web-service.url');
@@ -64,7 +75,8 @@ export function aggregationSettings(conf: HadoopConfLike): AggregationSettings {
     enabled: (get('yarn.log-aggregation-enable') ?? 'false').toLowerCase() === 'true',
     formats,
     baseSuffix,
-    includeOlder: (get('yarn.nodemanager.remote-app-log-dir.include-older') ?? 'true').toLowerCase() === 'true',
+    includeOlder:
+      (get('yarn.nodemanager.remote-app-log-dir.include-older') ?? 'true').toLowerCase() === 'true',
     ...(webService ? { logServerWebServiceUrl: webService } : {}),
   };
 }
@@ -82,11 +94,17 @@ export function bucketOf(appId: string): string {
 }
 
 /** Candidate application directories of one format, newest layout first. */
-export function candidateAppDirs(settings: AggregationSettings, format: AggregationFormat, appId: string, owner: string): string[] {
+export function candidateAppDirs(
+  settings: AggregationSettings,
+  format: AggregationFormat,
+  appId: string,
+  owner: string,
+): string[] {
   const userDir = `${format.root.replace(/\/+$/, '')}/${owner}`;
   const dirs = [`${userDir}/bucket-${format.suffix}/${bucketOf(appId)}/${appId}`];
   if (settings.includeOlder) dirs.push(`${userDir}/${format.suffix}/${appId}`);
-  if (format.kind === 'tfile' && settings.baseSuffix !== format.suffix) dirs.push(`${userDir}/${settings.baseSuffix}/${appId}`);
+  if (format.kind === 'tfile' && settings.baseSuffix !== format.suffix)
+    dirs.push(`${userDir}/${settings.baseSuffix}/${appId}`);
   return dirs;
 }
 
@@ -136,13 +154,15 @@ export async function locateAggregatedLogs(
       }
       appDirs.push(dir);
       for (const entry of entries) {
-        if (entry.type !== 'FILE' || entry.name.endsWith('.tmp') || entry.name.endsWith('-checksum')) continue;
+        if (entry.type !== 'FILE' || entry.name.endsWith('.tmp') || entry.name.endsWith('-checksum'))
+          continue;
         if (files.some((f) => f.name === entry.name)) continue;
         files.push({ ...entry, path: `${dir}/${entry.name}` });
       }
     }
     if (appDirs.length === 0) continue;
-    if (format.kind === 'indexed') throw new IndexedFormatUnsupportedError(settings.formats.map((f) => f.name).join(','));
+    if (format.kind === 'indexed')
+      throw new IndexedFormatUnsupportedError(settings.formats.map((f) => f.name).join(','));
     if (format.kind === 'other') continue;
     return { format, appDirs, files };
   }
@@ -183,6 +203,7 @@ export async function guessOwner(
     throw e;
   }
   const matches: string[] = [];
-  for (const o of owners) if (o.type === 'DIRECTORY' && o.name !== user && (await exists(o.name))) matches.push(o.name);
+  for (const o of owners)
+    if (o.type === 'DIRECTORY' && o.name !== user && (await exists(o.name))) matches.push(o.name);
   return matches.length === 1 ? matches[0] : undefined;
 }

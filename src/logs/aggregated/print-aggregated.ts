@@ -48,7 +48,10 @@ async function forEachContainer(
   visit: (node: NodeLogFile, container: AggregatedContainer) => Promise<void>,
 ): Promise<void> {
   for (const node of nodeFilesFor(ctx.files, sel.nodeAddress)) {
-    const reader = await AggregatedLogReader.open(new RemoteFileSource(ctx.fs, node.path, node.length), node.path);
+    const reader = await AggregatedLogReader.open(
+      new RemoteFileSource(ctx.fs, node.path, node.length),
+      node.path,
+    );
     try {
       for await (const container of reader.containers()) {
         if (sel.containerIds && !sel.containerIds.has(container.containerId)) continue;
@@ -61,7 +64,11 @@ async function forEachContainer(
 }
 
 /** Prints the selected files; returns how many were printed. */
-export async function printAggregatedLogs(ctx: AggregatedContext, sel: AggregatedSelection, sink: OutputSink): Promise<number> {
+export async function printAggregatedLogs(
+  ctx: AggregatedContext,
+  sel: AggregatedSelection,
+  sink: OutputSink,
+): Promise<number> {
   let printed = 0;
   await forEachContainer(ctx, sel, async (node, container) => {
     const lastModified = formatHadoopTime(node.modificationTime, ctx.timeZoneOffset);
@@ -70,7 +77,14 @@ export async function printAggregatedLogs(ctx: AggregatedContext, sel: Aggregate
       const out = await sink.forContainer(node.name, container.containerId);
       const { skipBefore, take } = selectRange(file.length, sel.options.size);
       await out.write(
-        fileHeader({ containerId: container.containerId, node: node.name, type: 'AGGREGATED', fileName: file.fileName, lastModified, length: file.length }),
+        fileHeader({
+          containerId: container.containerId,
+          node: node.name,
+          type: 'AGGREGATED',
+          fileName: file.fileName,
+          lastModified,
+          length: file.length,
+        }),
       );
       await file.skip(skipBefore);
       let left = take;

@@ -33,14 +33,18 @@ export class RemoteFileSource implements RandomAccessSource {
   stream(offset: number, length: number): AsyncIterable<Buffer> {
     const end = Math.min(this.size, offset + length);
     // Meta blocks sit in the cached tail: no request for them.
-    if (this.tail && offset >= this.tail.offset) return once(this.tail.bytes.subarray(offset - this.tail.offset, end - this.tail.offset));
+    if (this.tail && offset >= this.tail.offset)
+      return once(this.tail.bytes.subarray(offset - this.tail.offset, end - this.tail.offset));
     return this.fs.read(this.path, offset, Math.max(0, end - offset));
   }
 
   private async loadTail(): Promise<{ offset: number; bytes: Buffer }> {
     if (!this.tail) {
       const offset = Math.max(0, this.size - TAIL_CACHE_BYTES);
-      this.tail = { offset, bytes: await collect(this.fs.read(this.path, offset, this.size - offset), this.size - offset) };
+      this.tail = {
+        offset,
+        bytes: await collect(this.fs.read(this.path, offset, this.size - offset), this.size - offset),
+      };
     }
     return this.tail;
   }

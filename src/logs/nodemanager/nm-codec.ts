@@ -24,7 +24,8 @@ export interface NmLogFileInfo {
 }
 
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 
 export function decodeContainerLogsList(json: unknown): NmLogFileInfo[] {
   const root = (json as Record<string, unknown> | null)?.containerLogsInfo;

@@ -22,10 +22,14 @@ export function createNodeManagerHttp(options: NodeManagerHttpOptions = {}): Nod
       const url = new URL(pathAndQuery, base);
       if (options.user && !url.searchParams.has('user.name')) url.searchParams.set('user.name', options.user);
       return new Promise((resolve, reject) => {
-        const req = http.get(url, { headers: { Accept: accept }, agent: options.agent, timeout: idle }, (res) => {
-          res.setTimeout(idle, () => res.destroy(new Error(`no data from ${url.host} for ${idle} ms`)));
-          resolve({ status: res.statusCode ?? 0, body: res });
-        });
+        const req = http.get(
+          url,
+          { headers: { Accept: accept }, agent: options.agent, timeout: idle },
+          (res) => {
+            res.setTimeout(idle, () => res.destroy(new Error(`no data from ${url.host} for ${idle} ms`)));
+            resolve({ status: res.statusCode ?? 0, body: res });
+          },
+        );
         req.on('timeout', () => req.destroy(new Error(`${url.host} did not answer within ${idle} ms`)));
         req.on('error', reject);
       });

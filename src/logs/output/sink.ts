@@ -34,7 +34,10 @@ export class StreamWriter implements LogWriter {
     if (this.failure) throw this.failure;
     if (chunk.length === 0) return;
     if (!this.stream.write(chunk)) {
-      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error').then(([e]) => Promise.reject(e as Error))]);
+      await Promise.race([
+        once(this.stream, 'drain'),
+        once(this.stream, 'error').then(([e]) => Promise.reject(e as Error)),
+      ]);
     }
   }
 

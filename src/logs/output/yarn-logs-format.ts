@@ -81,11 +81,16 @@ export function aggregatedFileTrailer(fileName: string): string {
 }
 
 /** Which bytes of a file `-size` selects: Long.MAX_VALUE (no -size) means all. */
-export function selectRange(fileLength: number, size: number | undefined): { skipBefore: number; take: number } {
+export function selectRange(
+  fileLength: number,
+  size: number | undefined,
+): { skipBefore: number; take: number } {
   if (size === undefined) return { skipBefore: 0, take: fileLength };
   if (size < 0) {
     const abs = -size;
-    return abs < fileLength ? { skipBefore: fileLength - abs, take: abs } : { skipBefore: 0, take: fileLength };
+    return abs < fileLength
+      ? { skipBefore: fileLength - abs, take: abs }
+      : { skipBefore: 0, take: fileLength };
   }
   return { skipBefore: 0, take: Math.min(size, fileLength) };
 }

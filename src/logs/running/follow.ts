@@ -31,7 +31,8 @@ export async function fetchLogRange(
     const body = await fetchRaw(deps, c, fileName, size);
     if (body === undefined) return undefined;
     const framing = parseLogFraming(body.subarray(0, Math.min(body.length, 64 * 1024)));
-    if (!framing) throw new Error(`unexpected answer for ${fileName} of ${c.containerId} (no LogContents header)`);
+    if (!framing)
+      throw new Error(`unexpected answer for ${fileName} of ${c.containerId} (no LogContents header)`);
     const length = framedContentLength(framing.fileLength, size);
     const content = body.subarray(framing.contentStart, framing.contentStart + length);
     if (size > 0) return content.subarray(from);
@@ -42,8 +43,17 @@ export async function fetchLogRange(
   }
 }
 
-async function fetchRaw(deps: Pick<LogsDeps, 'nodeManagers'>, c: RunningContainer, fileName: string, size: number): Promise<Buffer | undefined> {
-  const res = await deps.nodeManagers.get(c.nodeHttpAddress, logFilePath(c.containerId, fileName, size), 'text/plain');
+async function fetchRaw(
+  deps: Pick<LogsDeps, 'nodeManagers'>,
+  c: RunningContainer,
+  fileName: string,
+  size: number,
+): Promise<Buffer | undefined> {
+  const res = await deps.nodeManagers.get(
+    c.nodeHttpAddress,
+    logFilePath(c.containerId, fileName, size),
+    'text/plain',
+  );
   const parts: Buffer[] = [];
   for await (const p of res.body) parts.push(p);
   if (res.status === 404) return undefined;
@@ -52,11 +62,21 @@ async function fetchRaw(deps: Pick<LogsDeps, 'nodeManagers'>, c: RunningContaine
 }
 
 async function containerRunning(deps: Pick<LogsDeps, 'nodeManagers'>, c: RunningContainer): Promise<boolean> {
-  const res = await deps.nodeManagers.get(c.nodeHttpAddress, `/ws/v1/node/containers/${c.containerId}`, 'application/json');
+  const res = await deps.nodeManagers.get(
+    c.nodeHttpAddress,
+    `/ws/v1/node/containers/${c.containerId}`,
+    'application/json',
+  );
   const text = await readText(res.body);
   if (res.status !== 200) return false;
   const state = decodeNmContainerState(JSON.parse(text));
-  return state === 'RUNNING' || state === 'NEW' || state === 'LOCALIZING' || state === 'LOCALIZED' || state === 'SCHEDULED';
+  return (
+    state === 'RUNNING' ||
+    state === 'NEW' ||
+    state === 'LOCALIZING' ||
+    state === 'LOCALIZED' ||
+    state === 'SCHEDULED'
+  );
 }
 
 /**
@@ -86,7 +106,8 @@ export async function followContainer(
         let from = offsets.get(f.fileName);
         if (from === undefined) {
           // First sight: -size picks where to start (negative = tail), default the whole file.
-          from = first && options.size !== undefined && options.size < 0 ? Math.max(0, size + options.size) : 0;
+          from =
+            first && options.size !== undefined && options.size < 0 ? Math.max(0, size + options.size) : 0;
         }
         if (size <= from) {
           offsets.set(f.fileName, Math.min(from, size));
@@ -95,7 +116,8 @@ export async function followContainer(
         const bytes = await fetchLogRange(deps, c, f.fileName, from, size);
         if (bytes === undefined) continue;
         if (bytes.length > 0) {
-          if (several && current !== f.fileName) await out.write(`${current === undefined ? '' : '\n'}==> ${f.fileName} <==\n`);
+          if (several && current !== f.fileName)
+            await out.write(`${current === undefined ? '' : '\n'}==> ${f.fileName} <==\n`);
           current = f.fileName;
           await out.write(bytes);
         }

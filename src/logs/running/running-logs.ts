@@ -7,7 +7,11 @@
  */
 import type { LogsDeps, LogsNodeReport } from '../deps.js';
 import { NodeManagerUnreachableError } from '../errors.js';
-import { decodeContainerLogsList, decodeNmAppContainers, type NmLogFileInfo } from '../nodemanager/nm-codec.js';
+import {
+  decodeContainerLogsList,
+  decodeNmAppContainers,
+  type NmLogFileInfo,
+} from '../nodemanager/nm-codec.js';
 import { readText } from '../nodemanager/nm-http.js';
 import { fileSelected, type LogsOptions } from '../options.js';
 import { containerLogInfoTable, javaHashSetOrder } from '../output/yarn-logs-format.js';
@@ -47,14 +51,22 @@ export async function listRunningContainers(
   const found = new Map<string, RunningContainer>();
   for (const a of await deps.rm.getApplicationAttempts(appId)) {
     if (a.containerId) {
-      found.set(a.containerId, { containerId: a.containerId, nodeId: a.nodeId, nodeHttpAddress: stripScheme(a.nodeHttpAddress) });
+      found.set(a.containerId, {
+        containerId: a.containerId,
+        nodeId: a.nodeId,
+        nodeHttpAddress: stripScheme(a.nodeHttpAddress),
+      });
     }
   }
   const nodes: LogsNodeReport[] = (await deps.rm.listNodes()).filter((n) => n.state === 'RUNNING');
   for (const node of nodes) {
     let containerIds: string[];
     try {
-      const res = await deps.nodeManagers.get(node.nodeHttpAddress, `/ws/v1/node/apps/${appId}`, 'application/json');
+      const res = await deps.nodeManagers.get(
+        node.nodeHttpAddress,
+        `/ws/v1/node/apps/${appId}`,
+        'application/json',
+      );
       const text = await readText(res.body);
       if (res.status === 404) continue;
       if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
@@ -64,18 +76,31 @@ export async function listRunningContainers(
       continue;
     }
     for (const id of containerIds) {
-      if (!found.has(id)) found.set(id, { containerId: id, nodeId: node.id, nodeHttpAddress: stripScheme(node.nodeHttpAddress) });
+      if (!found.has(id))
+        found.set(id, {
+          containerId: id,
+          nodeId: node.id,
+          nodeHttpAddress: stripScheme(node.nodeHttpAddress),
+        });
     }
   }
   return [...found.values()].sort((a, b) => compareContainerIds(a.containerId, b.containerId));
 }
 
 /** The NM's list of a container's log files; undefined if the NM does not know the container (404). */
-export async function fetchContainerLogList(deps: Pick<LogsDeps, 'nodeManagers'>, c: RunningContainer): Promise<NmLogFileInfo[] | undefined> {
-  const res = await deps.nodeManagers.get(c.nodeHttpAddress, `/ws/v1/node/containers/${c.containerId}/logs`, 'application/json');
+export async function fetchContainerLogList(
+  deps: Pick<LogsDeps, 'nodeManagers'>,
+  c: RunningContainer,
+): Promise<NmLogFileInfo[] | undefined> {
+  const res = await deps.nodeManagers.get(
+    c.nodeHttpAddress,
+    `/ws/v1/node/containers/${c.containerId}/logs`,
+    'application/json',
+  );
   const text = await readText(res.body);
   if (res.status === 404) return undefined;
-  if (res.status !== 200) throw new Error(`HTTP ${res.status} listing the logs of ${c.containerId}: ${text.slice(0, 200)}`);
+  if (res.status !== 200)
+    throw new Error(`HTTP ${res.status} listing the logs of ${c.containerId}: ${text.slice(0, 200)}`);
   return decodeContainerLogsList(JSON.parse(text));
 }
 
@@ -115,7 +140,11 @@ export async function printRunningLogs(
     const out = await sink.forContainer(c.nodeId, c.containerId);
     for (const name of names) {
       try {
-        const res = await deps.nodeManagers.get(c.nodeHttpAddress, logFilePath(c.containerId, name, options.size), 'text/plain');
+        const res = await deps.nodeManagers.get(
+          c.nodeHttpAddress,
+          logFilePath(c.containerId, name, options.size),
+          'text/plain',
+        );
         if (res.status === 200) {
           for await (const piece of res.body) await out.write(piece);
           await out.write('\n');
@@ -148,7 +177,12 @@ export async function printRunningLogInfo(
     try {
       const list = await fetchContainerLogList(deps, c);
       if (list === undefined) continue;
-      const rows = list.map((f) => ({ fileName: f.fileName, length: f.fileSize, lastModified: f.lastModifiedTime, type: f.logAggregationType }));
+      const rows = list.map((f) => ({
+        fileName: f.fileName,
+        length: f.fileSize,
+        lastModified: f.lastModifiedTime,
+        type: f.logAggregationType,
+      }));
       await sink.main.write(containerLogInfoTable(c.containerId, c.nodeId, rows));
       shown++;
     } catch (e) {

@@ -56,7 +56,9 @@ export class BufferCursor {
 
   take(n: number): Buffer {
     if (n < 0 || this.pos + n > this.bytes.length) {
-      throw new LogFileFormatError(`${this.description} is truncated (wanted ${n} bytes at ${this.pos} of ${this.bytes.length})`);
+      throw new LogFileFormatError(
+        `${this.description} is truncated (wanted ${n} bytes at ${this.pos} of ${this.bytes.length})`,
+      );
     }
     const out = this.bytes.subarray(this.pos, this.pos + n);
     this.pos += n;
@@ -65,7 +67,8 @@ export class BufferCursor {
 
   vlong(): number {
     const first = this.bytes[this.pos];
-    if (first === undefined) throw new LogFileFormatError(`${this.description} is truncated (wanted a VLong at ${this.pos})`);
+    if (first === undefined)
+      throw new LogFileFormatError(`${this.description} is truncated (wanted a VLong at ${this.pos})`);
     try {
       return decodeVLong(this.take(vlongEncodedLength(first)));
     } catch (e) {
@@ -92,11 +95,20 @@ function readRegion(c: BufferCursor): BlockRegion {
 }
 
 /** Reads a meta block whole (they are small: indexes and headers). */
-export async function readMetaBlock(source: RandomAccessSource, entry: MetaBlockEntry, path: string): Promise<Buffer> {
+export async function readMetaBlock(
+  source: RandomAccessSource,
+  entry: MetaBlockEntry,
+  path: string,
+): Promise<Buffer> {
   if (entry.region.compressedSize > MAX_META_BLOCK_BYTES) {
-    throw new LogFileFormatError(`meta block ${entry.name} of ${path} is ${entry.region.compressedSize} bytes; refusing to buffer it`);
+    throw new LogFileFormatError(
+      `meta block ${entry.name} of ${path} is ${entry.region.compressedSize} bytes; refusing to buffer it`,
+    );
   }
-  const reader = new SequentialReader(openBlock(source, entry.region, entry.compression), `meta block ${entry.name} of ${path}`);
+  const reader = new SequentialReader(
+    openBlock(source, entry.region, entry.compression),
+    `meta block ${entry.name} of ${path}`,
+  );
   try {
     const parts: Buffer[] = [];
     let total = 0;
@@ -104,7 +116,10 @@ export async function readMetaBlock(source: RandomAccessSource, entry: MetaBlock
       const part = await reader.readUpTo(64 * 1024);
       if (part === null) break;
       total += part.length;
-      if (total > MAX_META_BLOCK_BYTES) throw new LogFileFormatError(`meta block ${entry.name} of ${path} inflates beyond ${MAX_META_BLOCK_BYTES} bytes`);
+      if (total > MAX_META_BLOCK_BYTES)
+        throw new LogFileFormatError(
+          `meta block ${entry.name} of ${path} inflates beyond ${MAX_META_BLOCK_BYTES} bytes`,
+        );
       parts.push(Buffer.from(part));
     }
     return Buffer.concat(parts, total);
@@ -116,7 +131,9 @@ export async function readMetaBlock(source: RandomAccessSource, entry: MetaBlock
 /** Reads the tail, the meta index and the data-block index. */
 export async function readBCFileLayout(source: RandomAccessSource, path: string): Promise<BCFileLayout> {
   if (source.size < BCFILE_MAGIC.length + TAIL_BYTES) {
-    throw new LogFileFormatError(`${path} is ${source.size} bytes, too short to be a TFile aggregated log (is it still being written?)`);
+    throw new LogFileFormatError(
+      `${path} is ${source.size} bytes, too short to be a TFile aggregated log (is it still being written?)`,
+    );
   }
   // Like Hadoop's reader, only the trailing magic is checked: the head would cost a request.
   const tail = await source.read(source.size - TAIL_BYTES, TAIL_BYTES);
@@ -128,7 +145,9 @@ export async function readBCFileLayout(source: RandomAccessSource, path: string)
   const metaIndexOffset = Number(tail.readBigInt64BE(0));
   const version = { major: tail.readInt16BE(8), minor: tail.readInt16BE(10) };
   if (version.major !== BCFILE_MAJOR) {
-    throw new LogFileFormatError(`${path} is BCFile version ${version.major}.${version.minor}; only ${BCFILE_MAJOR}.x is supported`);
+    throw new LogFileFormatError(
+      `${path} is BCFile version ${version.major}.${version.minor}; only ${BCFILE_MAJOR}.x is supported`,
+    );
   }
   const metaIndexEnd = source.size - TAIL_BYTES;
   if (metaIndexOffset < BCFILE_MAGIC.length || metaIndexOffset > metaIndexEnd) {
@@ -141,7 +160,8 @@ export async function readBCFileLayout(source: RandomAccessSource, path: string)
   const metaBlocks = new Map<string, MetaBlockEntry>();
   for (let i = 0; i < count; i++) {
     const fullName = mc.string();
-    if (fullName === null || !fullName.startsWith('data:')) throw new LogFileFormatError(`${path}: corrupted meta index entry`);
+    if (fullName === null || !fullName.startsWith('data:'))
+      throw new LogFileFormatError(`${path}: corrupted meta index entry`);
     const name = fullName.slice('data:'.length);
     const compression = checkCompression(mc.string() ?? '', `meta block ${name} of ${path}`);
     metaBlocks.set(name, { name, compression, region: readRegion(mc) });

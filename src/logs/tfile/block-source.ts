@@ -51,7 +51,9 @@ export function openBlock(
       `block at offset ${region.offset} (${region.compressedSize} bytes) lies outside the file (${source.size} bytes)`,
     );
   }
-  return compression === 'none' ? new PlainBlock(source, region, window) : new ZlibBlock(source, region, window);
+  return compression === 'none'
+    ? new PlainBlock(source, region, window)
+    : new ZlibBlock(source, region, window);
 }
 
 class PlainBlock implements PieceSource {
@@ -73,7 +75,9 @@ class PlainBlock implements PieceSource {
     this.pieces ??= readRange(this.source, this.position, this.end - this.position, this.window);
     const r = await this.pieces.next();
     if (r.done) {
-      throw new LogFileFormatError(`file ended inside a block at offset ${this.position} (expected data up to ${this.end})`);
+      throw new LogFileFormatError(
+        `file ended inside a block at offset ${this.position} (expected data up to ${this.end})`,
+      );
     }
     this.position += r.value.length;
     return r.value;

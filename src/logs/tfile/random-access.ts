@@ -34,7 +34,8 @@ export async function* readRange(
   if (source.stream) {
     for await (const piece of source.stream(offset, length)) {
       // Re-slice large pieces so no consumer ever holds more than a window.
-      for (let at = 0; at < piece.length; at += window) yield piece.subarray(at, Math.min(piece.length, at + window));
+      for (let at = 0; at < piece.length; at += window)
+        yield piece.subarray(at, Math.min(piece.length, at + window));
     }
     return;
   }

@@ -49,12 +49,15 @@ export class TFileReader {
     const layout = await readBCFileLayout(source, path);
     const metaEntry = layout.metaBlocks.get('TFile.meta');
     const indexEntry = layout.metaBlocks.get('TFile.index');
-    if (!metaEntry || !indexEntry) throw new LogFileFormatError(`${path} is a BCFile but not a TFile (TFile.meta/TFile.index missing)`);
+    if (!metaEntry || !indexEntry)
+      throw new LogFileFormatError(`${path} is a BCFile but not a TFile (TFile.meta/TFile.index missing)`);
 
     const mc = new BufferCursor(await readMetaBlock(source, metaEntry, path), `TFile.meta of ${path}`);
     const version = { major: mc.int16(), minor: mc.int16() };
     if (version.major !== TFILE_MAJOR) {
-      throw new LogFileFormatError(`${path} is TFile version ${version.major}.${version.minor}; only ${TFILE_MAJOR}.x is supported`);
+      throw new LogFileFormatError(
+        `${path} is TFile version ${version.major}.${version.minor}; only ${TFILE_MAJOR}.x is supported`,
+      );
     }
     const meta: TFileMeta = { version, recordCount: mc.vlong(), comparator: mc.string() ?? '' };
 
@@ -69,11 +72,15 @@ export class TFileReader {
         recordsPerBlock.push(entry.vlong());
       }
     } else if (layout.dataBlocks.length !== 0) {
-      throw new LogFileFormatError(`${path}: TFile.index is empty but there are ${layout.dataBlocks.length} data blocks`);
+      throw new LogFileFormatError(
+        `${path}: TFile.index is empty but there are ${layout.dataBlocks.length} data blocks`,
+      );
     }
     const total = recordsPerBlock.reduce((a, b) => a + b, 0);
     if (total !== meta.recordCount) {
-      throw new LogFileFormatError(`${path}: TFile.index counts ${total} records but TFile.meta says ${meta.recordCount}`);
+      throw new LogFileFormatError(
+        `${path}: TFile.index counts ${total} records but TFile.meta says ${meta.recordCount}`,
+      );
     }
     return new TFileReader(source, path, layout, meta, recordsPerBlock);
   }
@@ -87,13 +94,18 @@ export class TFileReader {
     const { dataBlocks, defaultCompression } = this.layout;
     for (let b = 0; b < dataBlocks.length; b++) {
       const region = dataBlocks[b]!;
-      const input = new SequentialReader(openBlock(this.source, region, defaultCompression), `data block ${b} of ${this.path}`);
+      const input = new SequentialReader(
+        openBlock(this.source, region, defaultCompression),
+        `data block ${b} of ${this.path}`,
+      );
       try {
         const count = this.recordsPerBlock[b] ?? 0;
         for (let r = 0; r < count; r++) {
           const keyLength = await input.readVLong();
           if (keyLength < 0 || keyLength > MAX_KEY_BYTES) {
-            throw new LogFileFormatError(`${this.path}: record ${r} of data block ${b} has key length ${keyLength}`);
+            throw new LogFileFormatError(
+              `${this.path}: record ${r} of data block ${b} has key length ${keyLength}`,
+            );
           }
           const key = Buffer.from(await input.readExact(keyLength));
           const value = new ChunkedValueReader(input);

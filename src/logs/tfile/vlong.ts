@@ -23,7 +23,8 @@ export function vlongEncodedLength(firstByte: number): number {
   if (b >= -104) return 3;
   if (b >= -120) return 4;
   const n = b + 129;
-  if (n < 4) throw new VLongFormatError(`corrupted TFile VLong: length form with ${n} bytes (first byte ${b})`);
+  if (n < 4)
+    throw new VLongFormatError(`corrupted TFile VLong: length form with ${n} bytes (first byte ${b})`);
   return 1 + n;
 }
 

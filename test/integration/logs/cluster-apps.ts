@@ -31,8 +31,14 @@ async function rm(cluster: HadoopCluster, method: string, resource: string, body
  * by the launch script first (write `\$x` for the inner shell; exported
  * variables such as $CONTAINER_ID work either way).
  */
-export async function submitShellApp(cluster: HadoopCluster, name: string, command: string, attempts = 1): Promise<string> {
-  if (command.includes('"')) throw new Error('no double quotes in a shell AM command (it runs inside bash -c "...")');
+export async function submitShellApp(
+  cluster: HadoopCluster,
+  name: string,
+  command: string,
+  attempts = 1,
+): Promise<string> {
+  if (command.includes('"'))
+    throw new Error('no double quotes in a shell AM command (it runs inside bash -c "...")');
   const { 'application-id': appId } = await rm(cluster, 'POST', '/apps/new-application');
   await rm(cluster, 'POST', '/apps', {
     'application-id': appId,
@@ -45,34 +51,55 @@ export async function submitShellApp(cluster: HadoopCluster, name: string, comma
   return appId as string;
 }
 
-export async function appReport(cluster: HadoopCluster, appId: string): Promise<{ state: string; logAggregationStatus: string; user: string }> {
+export async function appReport(
+  cluster: HadoopCluster,
+  appId: string,
+): Promise<{ state: string; logAggregationStatus: string; user: string }> {
   return (await rm(cluster, 'GET', `/apps/${appId}`)).app;
 }
 
 /** Waits until the app has finished and its logs are aggregated. */
-export async function waitAggregated(cluster: HadoopCluster, appId: string, timeoutMs = 240_000): Promise<void> {
+export async function waitAggregated(
+  cluster: HadoopCluster,
+  appId: string,
+  timeoutMs = 240_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     const app = await appReport(cluster, appId);
-    if (['FINISHED', 'FAILED', 'KILLED'].includes(app.state) && ['SUCCEEDED', 'FAILED', 'TIME_OUT'].includes(app.logAggregationStatus)) return;
+    if (
+      ['FINISHED', 'FAILED', 'KILLED'].includes(app.state) &&
+      ['SUCCEEDED', 'FAILED', 'TIME_OUT'].includes(app.logAggregationStatus)
+    )
+      return;
     await sleep(1000);
   }
   throw new Error(`${appId} was not aggregated within ${timeoutMs} ms`);
 }
 
-export async function attempts(cluster: HadoopCluster, appId: string): Promise<{ id: number; containerId: string; nodeId: string; nodeHttpAddress: string }[]> {
+export async function attempts(
+  cluster: HadoopCluster,
+  appId: string,
+): Promise<{ id: number; containerId: string; nodeId: string; nodeHttpAddress: string }[]> {
   return (await rm(cluster, 'GET', `/apps/${appId}/appattempts`)).appAttempts?.appAttempt ?? [];
 }
 
 /** Waits until the first attempt's container runs, and returns it. */
-export async function waitRunning(cluster: HadoopCluster, appId: string, timeoutMs = 120_000): Promise<{ containerId: string; nodeId: string }> {
+export async function waitRunning(
+  cluster: HadoopCluster,
+  appId: string,
+  timeoutMs = 120_000,
+): Promise<{ containerId: string; nodeId: string }> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     const a = (await attempts(cluster, appId).catch(() => []))[0];
     if (a?.containerId) {
-      const res = await fetch(`http://${a.nodeHttpAddress.replace(/^localhost/, '127.0.0.1')}/ws/v1/node/containers/${a.containerId}`, {
-        headers: { Accept: 'application/json' },
-      });
+      const res = await fetch(
+        `http://${a.nodeHttpAddress.replace(/^localhost/, '127.0.0.1')}/ws/v1/node/containers/${a.containerId}`,
+        {
+          headers: { Accept: 'application/json' },
+        },
+      );
       if (res.status === 200 && (JSON.parse(await res.text()) as any).container.state === 'RUNNING') return a;
     }
     await sleep(500);

@@ -14,7 +14,11 @@ const sample = (): void => {
   maxLiveBytes = Math.max(maxLiveBytes, m.heapUsed + m.arrayBuffers);
 };
 const sampler = gc ? setInterval(sample, 100) : undefined;
-const code = await runLogsCommand(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }, clusterLogsDepsFromEnv(process.env));
+const code = await runLogsCommand(
+  process.argv.slice(2),
+  { stdout: process.stdout, stderr: process.stderr },
+  clusterLogsDepsFromEnv(process.env),
+);
 if (sampler) clearInterval(sampler);
 sample();
 process.stderr.write(`\n${JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS, maxLiveBytes })}\n`);

@@ -28,10 +28,16 @@ let multiApp: string;
 let bigApp: string;
 
 function depsAs(user: string): LogsDeps {
-  return { ...clusterLogsDeps({ hadoopConf: loadHadoopConf([cluster.confDir]), user }), timeZoneOffset: () => 0 };
+  return {
+    ...clusterLogsDeps({ hadoopConf: loadHadoopConf([cluster.confDir]), user }),
+    timeZoneOffset: () => 0,
+  };
 }
 
-async function tsparkLogs(args: string[], d = deps): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+async function tsparkLogs(
+  args: string[],
+  d = deps,
+): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   const stdout = new Collector();
   const stderr = new Collector();
   const code = await runLogsCommand(args, { stdout, stderr }, d);
@@ -46,7 +52,14 @@ async function yarnLogs(args: string[]): Promise<{ code: number | null; stdout: 
 /** The bundled entry as a process: stdout hashed as it streams, peak RSS from its last stderr line. */
 function tsparkLogsProcess(
   args: string[],
-): Promise<{ code: number | null; sha256: string; bytes: number; maxRssKiB: number; maxLiveBytes: number; ms: number }> {
+): Promise<{
+  code: number | null;
+  sha256: string;
+  bytes: number;
+  maxRssKiB: number;
+  maxLiveBytes: number;
+  ms: number;
+}> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn(process.execPath, ['--expose-gc', BUNDLE, ...args], {
@@ -63,7 +76,10 @@ function tsparkLogsProcess(
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     child.once('error', reject);
     child.once('close', (code) => {
-      const last = JSON.parse(err.trim().split('\n').pop() ?? '{}') as { maxRssKiB: number; maxLiveBytes: number };
+      const last = JSON.parse(err.trim().split('\n').pop() ?? '{}') as {
+        maxRssKiB: number;
+        maxLiveBytes: number;
+      };
       resolve({ code, sha256: hash.digest('hex'), bytes, ...last, ms: Date.now() - started });
     });
   });
@@ -91,7 +107,11 @@ beforeAll(async () => {
     2,
   );
   // 50 MiB of stdout in one container.
-  bigApp = await submitShellApp(cluster, 'tspark-logs-it-50mb', `yes 'a line of the fifty megabyte log, 0123456789 abcdefghijklmnopqrstuvwxyz' | head -c ${BIG_BYTES}`);
+  bigApp = await submitShellApp(
+    cluster,
+    'tspark-logs-it-50mb',
+    `yes 'a line of the fifty megabyte log, 0123456789 abcdefghijklmnopqrstuvwxyz' | head -c ${BIG_BYTES}`,
+  );
   await Promise.all([waitAggregated(cluster, multiApp), waitAggregated(cluster, bigApp)]);
 });
 
@@ -154,7 +174,9 @@ describe('tspark logs on a finished application, against yarn logs', () => {
     const t0 = Date.now();
     const theirs = await yarnLogs(args);
     const yarnMs = Date.now() - t0;
-    console.log(`small application: tspark logs ${ours.ms} ms, yarn logs ${yarnMs} ms (ratio ${(yarnMs / ours.ms).toFixed(1)})`);
+    console.log(
+      `small application: tspark logs ${ours.ms} ms, yarn logs ${yarnMs} ms (ratio ${(yarnMs / ours.ms).toFixed(1)})`,
+    );
     expect(ours.sha256).toBe(createHash('sha256').update(theirs.stdout).digest('hex'));
     expect(ours.ms).toBeLessThan(yarnMs);
   });
@@ -201,7 +223,11 @@ describe('tspark logs on a running application', () => {
   });
 
   it('--follow prints what the container appends until it ends', async () => {
-    const app = await submitShellApp(cluster, 'tspark-logs-it-follow', `for i in 1 2 3 4 5 6 7 8; do printf 'tick %s\\\\n' \\$i; sleep 1; done`);
+    const app = await submitShellApp(
+      cluster,
+      'tspark-logs-it-follow',
+      `for i in 1 2 3 4 5 6 7 8; do printf 'tick %s\\\\n' \\$i; sleep 1; done`,
+    );
     const c = await waitRunning(cluster, app);
     const node = cluster.nodeManagers.find((n) => n.nodeId === c.nodeId)!;
     const out = new Collector();

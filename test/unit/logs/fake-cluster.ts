@@ -41,9 +41,14 @@ export interface FakeOptions {
   reads?: { path: string; offset: number; length: number; served: number }[];
 }
 
-export function fakeDeps(dir: string, opts: FakeOptions = {}): { deps: LogsDeps; meta: ClusterMeta; sleeps: number[] } {
+export function fakeDeps(
+  dir: string,
+  opts: FakeOptions = {},
+): { deps: LogsDeps; meta: ClusterMeta; sleeps: number[] } {
   const meta = fixtureMeta<ClusterMeta>(dir);
-  const files = new Map(meta.nodes.map((n) => [`${meta.aggregatedDir}/${n.name}`, fixtureBytes(dir, n.file)]));
+  const files = new Map(
+    meta.nodes.map((n) => [`${meta.aggregatedDir}/${n.name}`, fixtureBytes(dir, n.file)]),
+  );
   const statuses = [...(opts.logAggregationStatus ?? [meta.app.logAggregationStatus])];
   const sleeps: number[] = [];
   let now = 0;
@@ -53,7 +58,12 @@ export function fakeDeps(dir: string, opts: FakeOptions = {}): { deps: LogsDeps;
       async getApplication(appId) {
         if (opts.appKnown === false || appId !== meta.app.id) return undefined;
         const status = statuses.length > 1 ? statuses.shift()! : statuses[0]!;
-        return { id: meta.app.id, user: meta.app.user, state: meta.app.state as never, logAggregationStatus: status as never };
+        return {
+          id: meta.app.id,
+          user: meta.app.user,
+          state: meta.app.state as never,
+          logAggregationStatus: status as never,
+        };
       },
       async getApplicationAttempts() {
         return meta.attempts;
@@ -65,9 +75,15 @@ export function fakeDeps(dir: string, opts: FakeOptions = {}): { deps: LogsDeps;
     fs: {
       async list(path): Promise<LogsFileStatus[]> {
         if (path === meta.aggregatedDir) {
-          return meta.nodes.map((n) => ({ name: n.name, type: 'FILE', length: n.length, modificationTime: n.modificationTime }));
+          return meta.nodes.map((n) => ({
+            name: n.name,
+            type: 'FILE',
+            length: n.length,
+            modificationTime: n.modificationTime,
+          }));
         }
-        if (path === '/tmp/logs') return [{ name: meta.app.user, type: 'DIRECTORY', length: 0, modificationTime: 1 }];
+        if (path === '/tmp/logs')
+          return [{ name: meta.app.user, type: 'DIRECTORY', length: 0, modificationTime: 1 }];
         throw notFound(path);
       },
       async *read(path, offset, length) {
@@ -89,7 +105,11 @@ export function fakeDeps(dir: string, opts: FakeOptions = {}): { deps: LogsDeps;
     },
     hadoopConf: {
       get: (key: string) =>
-        ({ 'yarn.log-aggregation-enable': 'true', 'yarn.nodemanager.remote-app-log-dir': '/tmp/logs', ...opts.conf })[key],
+        ({
+          'yarn.log-aggregation-enable': 'true',
+          'yarn.nodemanager.remote-app-log-dir': '/tmp/logs',
+          ...opts.conf,
+        })[key],
     },
     user: meta.app.user,
     clock: {

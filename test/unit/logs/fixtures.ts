@@ -46,7 +46,8 @@ export function expectedFillerBlocks(blocks: number): string {
   const parts: string[] = [];
   for (let b = 0; b < blocks; b++) {
     parts.push(`block ${String(b).padStart(3, '0')}\n`);
-    for (let l = 0; l < 300; l++) parts.push(`filler ${String(l).padStart(3, '0')} abcdefghijklmnopqrstuvwxyz0123456789\n`);
+    for (let l = 0; l < 300; l++)
+      parts.push(`filler ${String(l).padStart(3, '0')} abcdefghijklmnopqrstuvwxyz0123456789\n`);
   }
   return parts.join('');
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { aggregationSettings, bucketOf, candidateAppDirs, locateAggregatedLogs } from '../../../src/logs/aggregated/locate.js';
+import {
+  aggregationSettings,
+  bucketOf,
+  candidateAppDirs,
+  locateAggregatedLogs,
+} from '../../../src/logs/aggregated/locate.js';
 import type { LogsFileSystem } from '../../../src/logs/deps.js';
 import { notFound } from './fake-cluster.js';
 
@@ -11,7 +16,9 @@ describe('where aggregated logs live', () => {
     expect(bucketOf(APP)).toBe('2345');
     expect(bucketOf('application_1700000000000_0007')).toBe('0007');
     const s = aggregationSettings(conf({}));
-    expect(s.formats.map((f) => [f.name, f.kind, f.root, f.suffix])).toEqual([['TFile', 'tfile', '/tmp/logs', 'logs-tfile']]);
+    expect(s.formats.map((f) => [f.name, f.kind, f.root, f.suffix])).toEqual([
+      ['TFile', 'tfile', '/tmp/logs', 'logs-tfile'],
+    ]);
     expect(candidateAppDirs(s, s.formats[0]!, APP, 'alice')).toEqual([
       `/tmp/logs/alice/bucket-logs-tfile/2345/${APP}`,
       `/tmp/logs/alice/logs-tfile/${APP}`,
@@ -35,7 +42,10 @@ describe('where aggregated logs live', () => {
       ['IndexedFormat', 'indexed', '/app-logs', 'agg-indexedformat'],
       ['TFile', 'tfile', '/app-logs', 'tf'],
     ]);
-    expect(candidateAppDirs(s, s.formats[1]!, APP, 'bob')).toEqual([`/app-logs/bob/bucket-tf/2345/${APP}`, `/app-logs/bob/agg/${APP}`]);
+    expect(candidateAppDirs(s, s.formats[1]!, APP, 'bob')).toEqual([
+      `/app-logs/bob/bucket-tf/2345/${APP}`,
+      `/app-logs/bob/agg/${APP}`,
+    ]);
   });
 
   it('takes the first format with a directory, skipping .tmp files, across layouts', async () => {
@@ -58,6 +68,8 @@ describe('where aggregated logs live', () => {
       `/tmp/logs/alice/bucket-logs-tfile/2345/${APP}/host_1`,
       `/tmp/logs/alice/logs-tfile/${APP}/host_3`,
     ]);
-    expect(await locateAggregatedLogs(fs, aggregationSettings(conf({})), APP, 'carol', 'carol')).toBeUndefined();
+    expect(
+      await locateAggregatedLogs(fs, aggregationSettings(conf({})), APP, 'carol', 'carol'),
+    ).toBeUndefined();
   });
 });

@@ -13,20 +13,26 @@ async function run(dir: string, args: string[], opts: Parameters<typeof fakeDeps
 
 describe.each(['cluster-small', 'cluster-multichunk'])('tspark logs vs yarn logs on %s', (dir) => {
   const { meta } = fakeDeps(dir);
-  it.each(meta.outputs.map((o) => [o.name, o] as const))('%s: same bytes as yarn logs', async (_name, output) => {
-    const { code, stdout, stderr } = await run(dir, output.args);
-    expect(stderr.text).toBe('');
-    expect(code).toBe(0);
-    const expected = fixtureBytes(dir, output.file);
-    expect(stdout.bytes.length).toBe(expected.length);
-    expect(stdout.bytes.equals(expected)).toBe(true);
-  });
+  it.each(meta.outputs.map((o) => [o.name, o] as const))(
+    '%s: same bytes as yarn logs',
+    async (_name, output) => {
+      const { code, stdout, stderr } = await run(dir, output.args);
+      expect(stderr.text).toBe('');
+      expect(code).toBe(0);
+      const expected = fixtureBytes(dir, output.file);
+      expect(stdout.bytes.length).toBe(expected.length);
+      expect(stdout.bytes.equals(expected)).toBe(true);
+    },
+  );
 });
 
 describe('tspark logs on a finished application', () => {
   it('takes the application id as the first argument and double-dash options', async () => {
     const { meta } = fakeDeps('cluster-small');
-    const expected = fixtureBytes('cluster-small', meta.outputs.find((o) => o.name === 'log_files-stderr')!.file);
+    const expected = fixtureBytes(
+      'cluster-small',
+      meta.outputs.find((o) => o.name === 'log_files-stderr')!.file,
+    );
     const { code, stdout } = await run('cluster-small', [meta.app.id, '--log_files', 'stderr']);
     expect(code).toBe(0);
     expect(stdout.bytes.equals(expected)).toBe(true);
@@ -38,7 +44,9 @@ describe('tspark logs on a finished application', () => {
       logAggregationStatus: ['NOT_START', 'RUNNING', 'RUNNING', 'SUCCEEDED'],
     });
     expect(code).toBe(0);
-    expect(stderr.text).toMatch(/^Waiting for log aggregation of application_\S+ to finish \(status NOT_START/);
+    expect(stderr.text).toMatch(
+      /^Waiting for log aggregation of application_\S+ to finish \(status NOT_START/,
+    );
     expect(sleeps).toEqual([1000, 1000, 1000]);
   });
 
@@ -55,10 +63,14 @@ describe('tspark logs on a finished application', () => {
 
   it('says the logs are gone, and which setting keeps them, when aggregation was disabled', async () => {
     const { meta } = fakeDeps('cluster-small');
-    const { code, stderr, stdout } = await run('cluster-small', [meta.app.id], { logAggregationStatus: ['DISABLED'] });
+    const { code, stderr, stdout } = await run('cluster-small', [meta.app.id], {
+      logAggregationStatus: ['DISABLED'],
+    });
     expect(code).toBe(8);
     expect(stdout.text).toBe('');
-    expect(stderr.text).toMatch(/^Error: application \S+ has finished and log aggregation is disabled.*yarn\.log-aggregation-enable=true/);
+    expect(stderr.text).toMatch(
+      /^Error: application \S+ has finished and log aggregation is disabled.*yarn\.log-aggregation-enable=true/,
+    );
   });
 
   it('finds the logs of an application the ResourceManager forgot, guessing the owner', async () => {
@@ -73,26 +85,35 @@ describe('tspark logs on a finished application', () => {
   it('rejects an unknown application with a not-found error', async () => {
     const { code, stderr } = await run('cluster-small', ['application_1700000000000_0099']);
     expect(code).toBe(8);
-    expect(stderr.text.split('\n')[1]).toMatch(/^Error: application application_1700000000000_0099 is unknown to the ResourceManager and has no aggregated logs/);
+    expect(stderr.text.split('\n')[1]).toMatch(
+      /^Error: application application_1700000000000_0099 is unknown to the ResourceManager and has no aggregated logs/,
+    );
   });
 
   it('rejects a malformed application id before any call', async () => {
     const { code, stderr } = await run('cluster-small', ['application_12x']);
     expect(code).toBe(2);
-    expect(stderr.text).toMatch(/^Error: 'application_12x' is not a valid application id; expected application_<clusterTimestamp>_<sequence>/);
+    expect(stderr.text).toMatch(
+      /^Error: 'application_12x' is not a valid application id; expected application_<clusterTimestamp>_<sequence>/,
+    );
   });
 
   it('names the user and the path when HDFS denies access', async () => {
     const { deps, meta } = fakeDeps('cluster-small');
     deps.fs.list = async (path) => {
-      throw Object.assign(new Error(`Permission denied: user=mallory, access=READ_EXECUTE, inode="${path}"`), { code: 'HADOOP_PERMISSION_DENIED' });
+      throw Object.assign(
+        new Error(`Permission denied: user=mallory, access=READ_EXECUTE, inode="${path}"`),
+        { code: 'HADOOP_PERMISSION_DENIED' },
+      );
     };
     deps.user = 'mallory';
     const stdout = new Collector();
     const stderr = new Collector();
     const code = await runLogsCommand([meta.app.id], { stdout, stderr }, deps);
     expect(code).toBe(9);
-    expect(stderr.text).toContain(`HDFS denied user 'mallory' access to the aggregated logs at /tmp/logs/root/bucket-logs-tfile/`);
+    expect(stderr.text).toContain(
+      `HDFS denied user 'mallory' access to the aggregated logs at /tmp/logs/root/bucket-logs-tfile/`,
+    );
   });
 
   it('explains what to configure when the cluster writes the indexed format', async () => {
@@ -106,7 +127,9 @@ describe('tspark logs on a finished application', () => {
       },
     });
     expect(code).toBe(3);
-    expect(stderr.text).toMatch(/yarn\.log-aggregation\.file-formats=IndexedFormat.*yarn\.log\.server\.web-service\.url/);
+    expect(stderr.text).toMatch(
+      /yarn\.log-aggregation\.file-formats=IndexedFormat.*yarn\.log\.server\.web-service\.url/,
+    );
   });
 
   it('reports a file selection that matches nothing', async () => {
@@ -120,7 +143,10 @@ describe('tspark logs on a finished application', () => {
   it('reads a 3 MB file in bounded pieces, without buffering the file', async () => {
     const reads: { path: string; offset: number; length: number; served: number }[] = [];
     const { meta } = fakeDeps('cluster-multichunk');
-    const { code } = await run('cluster-multichunk', [meta.app.id, '-size', '-200'], { reads, pieceBytes: 4096 });
+    const { code } = await run('cluster-multichunk', [meta.app.id, '-size', '-200'], {
+      reads,
+      pieceBytes: 4096,
+    });
     expect(code).toBe(0);
     // The tail (64 KiB, all indexes) once, then the data block as streamed ranges: -size -200
     // skips each 1 MiB value chunk by restarting the range after it instead of transferring it.
@@ -138,11 +164,24 @@ describe('fetchContainerLogTail', () => {
     const { fetchContainerLogTail } = await import('../../../src/logs/container-log-tail.js');
     const { deps, meta } = fakeDeps('cluster-small');
     const c2 = meta.attempts[1]!;
-    const tail = await fetchContainerLogTail(deps, { appId: meta.app.id, containerId: c2.containerId, owner: meta.app.user, fileName: 'stderr', bytes: 20, nodeId: c2.nodeId });
+    const tail = await fetchContainerLogTail(deps, {
+      appId: meta.app.id,
+      containerId: c2.containerId,
+      owner: meta.app.user,
+      fileName: 'stderr',
+      bytes: 20,
+      nodeId: c2.nodeId,
+    });
     const full = `stderr of ${c2.containerId}\n`;
     expect(tail!.toString()).toBe(full.slice(full.length - 20));
     expect(
-      await fetchContainerLogTail(deps, { appId: meta.app.id, containerId: c2.containerId, owner: meta.app.user, fileName: 'nosuch', bytes: 20 }),
+      await fetchContainerLogTail(deps, {
+        appId: meta.app.id,
+        containerId: c2.containerId,
+        owner: meta.app.user,
+        fileName: 'nosuch',
+        bytes: 20,
+      }),
     ).toBeUndefined();
   });
 });
@@ -158,7 +197,9 @@ describe('-out <dir>', () => {
       const { code, stdout } = await run('cluster-small', [meta.app.id, '-out', dir]);
       expect(code).toBe(0);
       expect(stdout.text).toBe('');
-      const all = fixtureBytes('cluster-small', meta.outputs.find((o) => o.name === 'all')!.file).toString('utf8');
+      const all = fixtureBytes('cluster-small', meta.outputs.find((o) => o.name === 'all')!.file).toString(
+        'utf8',
+      );
       const written: string[] = [];
       for (const node of meta.nodes) {
         for (const c of readdirSync(path.join(dir, node.name)).sort()) {
@@ -180,12 +221,20 @@ describe('-nodeAddress', () => {
     const { meta } = fakeDeps('cluster-small');
     const c1 = meta.attempts[0]!;
     const other = meta.attempts.find((a) => a.nodeId !== c1.nodeId);
-    const expected = fixtureBytes('cluster-small', meta.outputs.find((o) => o.name === 'containerId-c1')!.file);
+    const expected = fixtureBytes(
+      'cluster-small',
+      meta.outputs.find((o) => o.name === 'containerId-c1')!.file,
+    );
     const right = await run('cluster-small', ['-containerId', c1.containerId, '-nodeAddress', c1.nodeId]);
     expect(right.code).toBe(0);
     expect(right.stdout.bytes.equals(expected)).toBe(true);
     if (other) {
-      const wrong = await run('cluster-small', ['-containerId', c1.containerId, '-nodeAddress', other.nodeId]);
+      const wrong = await run('cluster-small', [
+        '-containerId',
+        c1.containerId,
+        '-nodeAddress',
+        other.nodeId,
+      ]);
       expect(wrong.code).toBe(8);
       expect(wrong.stderr.text).toContain(`no logs of container ${c1.containerId} on node ${other.nodeId}`);
     }

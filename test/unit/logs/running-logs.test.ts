@@ -3,7 +3,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LogsDeps, NodeManagerHttp } from '../../../src/logs/deps.js';
 import { runLogsCommand } from '../../../src/logs/logs-command.js';
-import { decodeContainerLogsList, decodeNmAppContainers, decodeNmContainerState, parseLogFraming } from '../../../src/logs/nodemanager/nm-codec.js';
+import {
+  decodeContainerLogsList,
+  decodeNmAppContainers,
+  decodeNmContainerState,
+  parseLogFraming,
+} from '../../../src/logs/nodemanager/nm-codec.js';
 import { fetchLogRange } from '../../../src/logs/running/follow.js';
 import { FIXTURES, fixtureMeta } from './fixtures.js';
 import { Collector } from './fake-cluster.js';
@@ -30,16 +35,25 @@ function recordedNodeManager(calls: string[] = []): NodeManagerHttp {
     async get(address, pathAndQuery) {
       calls.push(`${address}${pathAndQuery}`);
       const r = meta.responses.find((x) => x.path === pathAndQuery);
-      if (!r || address !== attempt.nodeHttpAddress) return { status: 404, body: bodyOf(Buffer.from('{"RemoteException":{}}')) };
+      if (!r || address !== attempt.nodeHttpAddress)
+        return { status: 404, body: bodyOf(Buffer.from('{"RemoteException":{}}')) };
       return { status: r.status, body: bodyOf(recorded(r.file)) };
     },
   };
 }
 
-function runningDeps(nodeManagers: NodeManagerHttp, extraNodes: { id: string; nodeHttpAddress: string }[] = []): LogsDeps {
+function runningDeps(
+  nodeManagers: NodeManagerHttp,
+  extraNodes: { id: string; nodeHttpAddress: string }[] = [],
+): LogsDeps {
   return {
     rm: {
-      getApplication: async () => ({ id: meta.app.id, user: meta.app.user, state: 'RUNNING', logAggregationStatus: 'NOT_START' }),
+      getApplication: async () => ({
+        id: meta.app.id,
+        user: meta.app.user,
+        state: 'RUNNING',
+        logAggregationStatus: 'NOT_START',
+      }),
       getApplicationAttempts: async () => meta.attempts,
       listNodes: async () => [
         { id: attempt.nodeId, nodeHttpAddress: attempt.nodeHttpAddress, state: 'RUNNING' },
@@ -64,7 +78,9 @@ function runningDeps(nodeManagers: NodeManagerHttp, extraNodes: { id: string; no
 describe('NodeManager answers (recorded from the test cluster)', () => {
   it('decodes the log file list, the app container list and the container state', () => {
     const list = decodeContainerLogsList(JSON.parse(recorded('container-logs.json').toString()));
-    expect(list.map((f) => f.fileName)).toEqual(expect.arrayContaining(['stdout', 'stderr', 'app.log', 'launch_container.sh']));
+    expect(list.map((f) => f.fileName)).toEqual(
+      expect.arrayContaining(['stdout', 'stderr', 'app.log', 'launch_container.sh']),
+    );
     expect(list.every((f) => f.logAggregationType === 'LOCAL')).toBe(true);
     expect(list.find((f) => f.fileName === 'app.log')!.fileSize).toBe('13');
     expect(decodeNmAppContainers(JSON.parse(recorded('app.json').toString()))).toEqual([attempt.containerId]);
@@ -77,14 +93,26 @@ describe('NodeManager answers (recorded from the test cluster)', () => {
     expect(framing.fileName).toBe('stdout');
     const expected = `running stdout of ${attempt.containerId}\nsecond line\n`;
     expect(framing.fileLength).toBe(Buffer.byteLength(expected));
-    expect(body.subarray(framing.contentStart, framing.contentStart + framing.fileLength).toString()).toBe(expected);
+    expect(body.subarray(framing.contentStart, framing.contentStart + framing.fileLength).toString()).toBe(
+      expected,
+    );
   });
 
   it('fetches a byte range with the framing stripped', async () => {
     const deps = runningDeps(recordedNodeManager());
     const full = `running stdout of ${attempt.containerId}\nsecond line\n`;
-    const c = { containerId: attempt.containerId, nodeId: attempt.nodeId, nodeHttpAddress: attempt.nodeHttpAddress };
-    const tail = await fetchLogRange(deps, c, 'stdout', Buffer.byteLength(full) - 12, Buffer.byteLength(full));
+    const c = {
+      containerId: attempt.containerId,
+      nodeId: attempt.nodeId,
+      nodeHttpAddress: attempt.nodeHttpAddress,
+    };
+    const tail = await fetchLogRange(
+      deps,
+      c,
+      'stdout',
+      Buffer.byteLength(full) - 12,
+      Buffer.byteLength(full),
+    );
     expect(tail!.toString()).toBe('second line\n');
   });
 });
@@ -103,7 +131,8 @@ describe('tspark logs on a running application vs yarn logs', () => {
     const good = recordedNodeManager();
     const nm: NodeManagerHttp = {
       async get(address, p, accept) {
-        if (address === 'deadhost:8042') throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:8042'), { code: 'ECONNREFUSED' });
+        if (address === 'deadhost:8042')
+          throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:8042'), { code: 'ECONNREFUSED' });
         return good.get(address, p, accept);
       },
     };
@@ -122,7 +151,11 @@ describe('tspark logs on a running application vs yarn logs', () => {
 
   it('refuses -list_nodes while the application runs', async () => {
     const stderr = new Collector();
-    const code = await runLogsCommand([meta.app.id, '-list_nodes'], { stdout: new Collector(), stderr }, runningDeps(recordedNodeManager()));
+    const code = await runLogsCommand(
+      [meta.app.id, '-list_nodes'],
+      { stdout: new Collector(), stderr },
+      runningDeps(recordedNodeManager()),
+    );
     expect(code).toBe(2);
     expect(stderr.text).toContain('-list_nodes works only for finished applications');
   });

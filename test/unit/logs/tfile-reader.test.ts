@@ -2,9 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { AggregatedLogReader } from '../../../src/logs/aggregated/aggregated-log-reader.js';
 import { BufferSource } from '../../../src/logs/tfile/random-access.js';
 import { TFileReader } from '../../../src/logs/tfile/tfile-reader.js';
-import { expectedFillerBlocks, expectedHexLines, fixtureBytes, fixtureMeta, type WriterMeta } from './fixtures.js';
+import {
+  expectedFillerBlocks,
+  expectedHexLines,
+  fixtureBytes,
+  fixtureMeta,
+  type WriterMeta,
+} from './fixtures.js';
 
-async function readAll(dir: string): Promise<{ containerId: string; files: { name: string; length: number; content: Buffer }[] }[]> {
+async function readAll(
+  dir: string,
+): Promise<{ containerId: string; files: { name: string; length: number; content: Buffer }[] }[]> {
   const meta = fixtureMeta<WriterMeta>(dir);
   const reader = await AggregatedLogReader.open(new BufferSource(fixtureBytes(dir, meta.file)), meta.file);
   const out = [];
@@ -38,7 +46,8 @@ describe.each(['writer-gz', 'writer-none'])('TFile files from Hadoop LogWriter (
     const lengths: number[] = [];
     for await (const record of tfile.records()) {
       let n = 0;
-      for (let p = await record.value.readUpTo(1 << 20); p; p = await record.value.readUpTo(1 << 20)) n += p.length;
+      for (let p = await record.value.readUpTo(1 << 20); p; p = await record.value.readUpTo(1 << 20))
+        n += p.length;
       chunksPerRecord.push(record.value.chunks);
       lengths.push(n);
     }
@@ -90,7 +99,10 @@ describe('reading through a streamed remote source in small pieces', () => {
         }
       },
     };
-    const reader = await AggregatedLogReader.open(new RemoteFileSource(fs, meta.file, bytes.length), meta.file);
+    const reader = await AggregatedLogReader.open(
+      new RemoteFileSource(fs, meta.file, bytes.length),
+      meta.file,
+    );
     const seen: string[] = [];
     for await (const c of reader.containers()) {
       for await (const f of c.files()) {
@@ -100,7 +112,9 @@ describe('reading through a streamed remote source in small pieces', () => {
         expect(n).toBe(f.length);
       }
     }
-    const fromMemory = (await readAll(dir)).flatMap((c) => c.files.map((f) => `${c.containerId}/${f.name}:${f.content.length}`));
+    const fromMemory = (await readAll(dir)).flatMap((c) =>
+      c.files.map((f) => `${c.containerId}/${f.name}:${f.content.length}`),
+    );
     expect(seen).toEqual(fromMemory);
   });
 });
