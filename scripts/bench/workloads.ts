@@ -1,0 +1,258 @@
+// The workloads: the same program for tspark (apps/*.ts through the real CLI)
+// and for Spark (spark/tspark/bench/*.java through spark-submit), how to read
+// their answers, and what the rate is measured in.
+import { join } from 'node:path';
+import type { AnswerKind } from './compare.js';
+import type { BenchInputs } from './datagen.js';
+import type { BenchOptions, Suite } from './options.js';
+import type { Command } from './runner.js';
+import type { SparkInstall } from './spark-install.js';
+import { parseResultLine } from './summary.js';
+
+export type Engine = 'tspark' | 'spark';
+
+export interface BenchContext {
+  repoRoot: string;
+  /** The Node binary running the harness (used for tspark-submit too). */
+  node: string;
+  options: BenchOptions;
+  inputs: BenchInputs;
+  /** Absent with --tspark-only. */
+  spark: { install: SparkInstall; jar: string } | undefined;
+  /** The bundled floor program (apps/word-count-floor.ts). */
+  floorScript: string;
+}
+
+export interface Workload {
+  id: string;
+  title: string;
+  /** How the engines run it: a master URL, or `yarn-cluster`. */
+  mode: string;
+  suites: readonly Suite[];
+  answer: AnswerKind;
+  inputs: { text?: boolean; sort?: boolean; skew?: boolean };
+  /** Work done per run, for the rate column: MB of input, or tasks. */
+  work?: (ctx: BenchContext) => { amount: number; unit: 'MB/s' | 'tasks/s' };
+  /** The reason this workload cannot run on this checkout or machine yet, if any. */
+  unavailable?: (ctx: BenchContext) => string | undefined;
+  commands: (ctx: BenchContext) => Partial<Record<Engine, Command>>;
+  /** What a single result must satisfy besides agreeing with the other engine. */
+  expect?: (ctx: BenchContext) => { records?: number; tasks?: number; spill?: boolean };
+  /** Must give the same answer as this workload (the floor checks against WordCount). */
+  sameAnswerAs?: string;
+  parse?: (stdout: string) => Record<string, unknown> | undefined;
+}
+
+const SPARK_CLASS_PREFIX = 'tspark.bench.';
+/** Output partitions of the shuffles in the spill workloads (both engines). */
+const SHUFFLE_PARTITIONS = 4;
+/** Input partitions asked of textFile; both engines split local files into 32 MiB blocks anyway. */
+const MIN_INPUT_PARTITIONS = 2;
+const MB = 1e6;
+
+function tsparkSubmit(
+  ctx: BenchContext,
+  master: string,
+  app: string,
+  args: (string | number)[],
+  extra: string[] = [],
+): Command {
+  return {
+    command: ctx.node,
+    args: [
+      join(ctx.repoRoot, 'bin', 'tspark-submit.js'),
+      '--master',
+      master,
+      ...extra,
+      join(ctx.repoRoot, 'scripts', 'bench', 'apps', app),
+      ...args.map(String),
+    ],
+  };
+}
+
+function sparkSubmit(
+  ctx: BenchContext,
+  master: string,
+  className: string,
+  args: (string | number)[],
+  extra: string[] = [],
+): Command | undefined {
+  if (!ctx.spark) return undefined;
+  return {
+    command: ctx.spark.install.sparkSubmit,
+    args: [
+      '--master',
+      master,
+      // The web UI costs start-up time and tspark has none yet: off, to compare engines.
+      '--conf',
+      'spark.ui.enabled=false',
+      ...extra,
+      '--class',
+      SPARK_CLASS_PREFIX + className,
+      ctx.spark.jar,
+      ...args.map(String),
+    ],
+    env: { SPARK_HOME: ctx.spark.install.sparkHome, SPARK_LOCAL_IP: '127.0.0.1' },
+  };
+}
+
+function spillSettings(ctx: BenchContext): { tspark: string[]; spark: string[] } {
+  const flags = [
+    '--driver-memory',
+    ctx.options.spillDriverMemory,
+    '--conf',
+    `spark.memory.fraction=${ctx.options.spillMemoryFraction}`,
+  ];
+  return { tspark: flags, spark: flags };
+}
+
+function inputMB(path: keyof Pick<BenchInputs, 'text' | 'sortRecords' | 'skewRecords'>) {
+  return (ctx: BenchContext) => ({ amount: ctx.inputs.sizes[path] / MB, unit: 'MB/s' as const });
+}
+
+function wordCount(master: string, suites: Suite[]): Workload {
+  return {
+    id: `wordcount-${master}`,
+    title: 'WordCount',
+    mode: master,
+    suites,
+    answer: 'counts',
+    inputs: { text: true },
+    work: inputMB('text'),
+    commands: (ctx) => ({
+      tspark: tsparkSubmit(ctx, master, 'word-count.ts', [ctx.inputs.text, MIN_INPUT_PARTITIONS]),
+      spark: sparkSubmit(ctx, master, 'WordCount', [ctx.inputs.text, MIN_INPUT_PARTITIONS]),
+    }),
+  };
+}
+
+function skewed(op: 'reduce' | 'group'): Workload {
+  return {
+    id: `${op}ByKey-skewed-local[2]`,
+    title: `${op}ByKey, skewed keys, spilling`,
+    mode: 'local[2]',
+    suites: ['all', 'local', 'skew'],
+    answer: op === 'reduce' ? 'counts' : 'groups',
+    inputs: { skew: true },
+    work: inputMB('skewRecords'),
+    expect: (ctx) => ({ records: ctx.inputs.records, spill: true }),
+    commands: (ctx) => {
+      const memory = spillSettings(ctx);
+      const args = [op, ctx.inputs.skewRecords, MIN_INPUT_PARTITIONS, SHUFFLE_PARTITIONS];
+      return {
+        tspark: tsparkSubmit(ctx, 'local[2]', 'skewed-aggregation.ts', args, memory.tspark),
+        spark: sparkSubmit(ctx, 'local[2]', 'SkewedAggregation', args, memory.spark),
+      };
+    },
+  };
+}
+
+const YARN_NOT_YET =
+  'needs tspark executors on YARN (the ApplicationMaster and distributed execution are not finished); ' +
+  'the harness side is ready: add the commands here';
+
+export const WORKLOADS: readonly Workload[] = [
+  wordCount('local[1]', ['all', 'local', 'wordcount']),
+  wordCount('local[2]', ['all', 'local', 'wordcount']),
+  {
+    id: 'wordcount-floor',
+    title: 'WordCount floor: one plain Node thread, no engine',
+    mode: '1 thread',
+    suites: ['all', 'local', 'wordcount'],
+    answer: 'counts',
+    inputs: { text: true },
+    work: inputMB('text'),
+    sameAnswerAs: 'wordcount-local[1]',
+    commands: (ctx) => ({ tspark: { command: ctx.node, args: [ctx.floorScript, ctx.inputs.text] } }),
+  },
+  {
+    id: 'sortByKey-local[2]',
+    title: 'sortByKey, spilling',
+    mode: 'local[2]',
+    suites: ['all', 'local', 'sort'],
+    answer: 'sorted',
+    inputs: { sort: true },
+    work: inputMB('sortRecords'),
+    expect: (ctx) => ({ records: ctx.inputs.records, spill: true }),
+    commands: (ctx) => {
+      const memory = spillSettings(ctx);
+      const args = [ctx.inputs.sortRecords, MIN_INPUT_PARTITIONS, SHUFFLE_PARTITIONS];
+      return {
+        tspark: tsparkSubmit(ctx, 'local[2]', 'sort-by-key.ts', args, memory.tspark),
+        spark: sparkSubmit(ctx, 'local[2]', 'SortByKey', args, memory.spark),
+      };
+    },
+  },
+  skewed('reduce'),
+  skewed('group'),
+  {
+    id: 'empty-tasks-local[2]',
+    title: 'empty tasks (scheduler overhead)',
+    mode: 'local[2]',
+    suites: ['all', 'local', 'tasks'],
+    answer: 'tasks',
+    inputs: {},
+    work: (ctx) => ({ amount: ctx.options.tasks, unit: 'tasks/s' }),
+    expect: (ctx) => ({ tasks: ctx.options.tasks }),
+    commands: (ctx) => ({
+      tspark: tsparkSubmit(ctx, 'local[2]', 'empty-tasks.ts', [ctx.options.tasks]),
+      spark: sparkSubmit(ctx, 'local[2]', 'EmptyTasks', [ctx.options.tasks]),
+    }),
+  },
+  {
+    id: 'spark-pi-local[2]',
+    title: 'SparkPi 10 (start-up dominated)',
+    mode: 'local[2]',
+    suites: ['all', 'local', 'pi'],
+    answer: 'pi',
+    inputs: {},
+    parse: parsePi,
+    commands: (ctx) => ({
+      tspark: {
+        command: ctx.node,
+        args: [
+          join(ctx.repoRoot, 'bin', 'tspark-submit.js'),
+          '--master',
+          'local[2]',
+          join(ctx.repoRoot, 'examples', 'spark-pi.ts'),
+          '10',
+        ],
+      },
+      spark: sparkSubmit(ctx, 'local[2]', 'SparkPi', [10]),
+    }),
+  },
+  {
+    id: 'spark-pi-yarn-cluster',
+    title: 'SparkPi 10, CLI start to final state',
+    mode: 'yarn-cluster',
+    suites: ['all', 'yarn', 'pi'],
+    answer: 'pi',
+    inputs: {},
+    unavailable: () => YARN_NOT_YET,
+    commands: () => ({}),
+  },
+  {
+    id: 'wordcount-hdfs-yarn-cluster',
+    title: 'WordCount on HDFS, 2 executors',
+    mode: 'yarn-cluster',
+    suites: ['all', 'yarn', 'wordcount'],
+    answer: 'counts',
+    inputs: { text: true },
+    unavailable: () => YARN_NOT_YET,
+    commands: () => ({}),
+  },
+];
+
+/** `Pi is roughly 3.14...` (printed by examples/spark-pi.ts and SparkPi.java alike). */
+export function parsePi(stdout: string): Record<string, unknown> | undefined {
+  const m = /Pi is roughly (-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)/.exec(stdout);
+  return m ? { pi: Number(m[1]) } : undefined;
+}
+
+export function parseAnswer(w: Workload, stdout: string): Record<string, unknown> | undefined {
+  return (w.parse ?? parseResultLine)(stdout);
+}
+
+export function selectWorkloads(suite: Suite): Workload[] {
+  return WORKLOADS.filter((w) => w.suites.includes(suite));
+}
