@@ -193,11 +193,6 @@ export class SerializedRecordBuffer {
     return out;
   }
 
-  /** Records in the frames that the next `drainFrames` returns. */
-  get records(): number {
-    return this.size;
-  }
-
   dispose(): void {
     this.pending = emptyBuckets(this.partitioner.numPartitions);
     this.frames = emptyBuckets(this.partitioner.numPartitions);

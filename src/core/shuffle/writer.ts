@@ -115,13 +115,13 @@ export async function writeShuffleOutput(
         while (i < batch.length) {
           i = buffer.insert(batch, i);
           if (i < batch.length) {
-            const n = buffer.records;
+            const n = buffer.size;
             await files.spillFrames(buffer.drainFrames(), n);
           }
         }
       }
       await files.compact(mode);
-      const frameRecords = buffer.records;
+      const frameRecords = buffer.size;
       written = await writeDataFile(dataTmp, (out) =>
         writeMerged(files.runs, { frames: buffer.drainFrames(), frameRecords }, out, mode, numPartitions),
       );
