@@ -114,9 +114,14 @@ export async function executeLogsCommand(argv: string[], io: LogsIo, deps: LogsD
     options.outDir !== undefined ? new DirectorySink(options.outDir, io.stdout) : new StdoutSink(io.stdout);
   const run = new LogsRun(options, io, deps, sink);
   try {
-    return await run.execute();
-  } finally {
+    const code = await run.execute();
     await sink.close();
+    return code;
+  } catch (e) {
+    // `tspark logs ... | head`: the reader went away; that is not a failure.
+    if ((e as NodeJS.ErrnoException)?.code === 'EPIPE') return ExitCode.OK;
+    await sink.close().catch(() => undefined);
+    throw e;
   }
 }
 

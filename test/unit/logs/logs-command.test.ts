@@ -247,3 +247,24 @@ describe('-nodeAddress', () => {
     expect(r.stderr.text).toContain('-nodeAddress needs -containerId');
   });
 });
+
+describe('a reader that goes away (tspark logs ... | head)', () => {
+  it('stops quietly with exit code 0', async () => {
+    const { Writable } = await import('node:stream');
+    const { deps, meta } = fakeDeps('cluster-multichunk');
+    let written = 0;
+    const stdout = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        written += chunk.length;
+        if (written > 100_000) cb(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+        else cb();
+      },
+    });
+    stdout.on('error', () => undefined);
+    const stderr = new Collector();
+    const code = await runLogsCommand([meta.app.id], { stdout, stderr }, deps);
+    expect(code).toBe(0);
+    expect(stderr.text).toBe('');
+    expect(written).toBeLessThan(1024 * 1024);
+  });
+});
