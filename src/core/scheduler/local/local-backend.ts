@@ -82,6 +82,8 @@ export class LocalBackend implements SchedulerBackend {
       if (!this.stopping) this.onWorkerExit(slot, `exited with code ${code}`);
       slot.stopped?.();
     });
+    // idle workers do not keep the process alive: a script that forgets sc.stop() still exits
+    worker.unref();
     this.workers.push(slot);
   }
 
@@ -123,6 +125,7 @@ export class LocalBackend implements SchedulerBackend {
         w.binaries.add(l.binaryId);
       }
     }
+    if (w.inFlight === 0) w.worker.ref();
     w.inFlight += launches.length;
     this.send(w, { type: 'launch', tasks: launches.map((l) => l.task) });
   }
@@ -134,6 +137,7 @@ export class LocalBackend implements SchedulerBackend {
   private onMessage(w: WorkerSlot, m: FromWorker): void {
     if (m.type === 'result') {
       w.inFlight--;
+      if (w.inFlight === 0) w.worker.unref();
       const result = decodeTaskResult(m.bytes);
       this.client?.statusUpdate(w.id, result);
       this.reviveOffers();

@@ -72,6 +72,23 @@ describe('runApplication', () => {
     expect((err as Error).message).toContain('helper');
   });
 
+  it('runs examples/join-sort.ts: totals per country, largest first', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      await runApplication({ entry: resolve('examples/join-sort.ts'), mainExport: 'default', appArgs: ['5000'], conf: conf() }, silentLogger());
+      const countries = ['DE', 'FR', 'JP', 'BR', 'US', 'IN', 'NG', 'CA'];
+      const totals = new Map<string, number>();
+      for (let i = 0; i < 5000; i++) {
+        const country = countries[((i * 7919) % 1000) % countries.length]!;
+        totals.set(country, (totals.get(country) ?? 0) + (i % 97) + 0.5);
+      }
+      const expected = [...totals].sort((a, b) => b[1] - a[1]).map(([c, t]) => `${c}\t${t.toFixed(2)}`);
+      expect(log.mock.calls.map((c) => String(c[0]))).toEqual(expected);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
   it('runs examples/spark-pi.ts', async () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
