@@ -1,0 +1,257 @@
+import { ExitCode, TsparkError, type ExitCodeValue } from '../errors.js';
+import type { Logger } from '../log.js';
+import { RpcClient, type RpcConnectOptions } from '../rpc/rpc-client.js';
+import type { RpcConnection } from '../rpc/rpc-connection.js';
+import type { RpcMessage } from '../rpc/codec/app-frame.js';
+import {
+  Msg,
+  type AppConfig,
+  type BroadcastMessage,
+  type Heartbeat,
+  type HeartbeatResponse,
+  type LaunchTask,
+  type RegisterExecutor,
+  type RetrieveAppConfig,
+  type StageBinaryMessage,
+  type StatusUpdate,
+} from './protocol.js';
+import type { TaskSlotEvents, TaskSlots } from './task-slots.js';
+
+/**
+ * The executor side of the driver endpoint (Spark's
+ * CoarseGrainedExecutorBackend): connect and authenticate, fetch the
+ * application's configuration, start the task slots, register, then run what
+ * the driver sends and report results and heartbeats until told to stop or
+ * the driver is gone.
+ *
+ * States: CONNECTING -> STARTING -> REGISTERED -> STOPPED. `run()` resolves
+ * with the exit code and reason exactly once; the first cause wins.
+ */
+
+/** spark.executor.heartbeatInterval's default. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
+/** spark.network.timeout's default: a driver silent for longer is considered gone. */
+export const DEFAULT_DRIVER_TIMEOUT_MS = 120_000;
+
+export type ExecutorBackendState = 'CONNECTING' | 'STARTING' | 'REGISTERED' | 'STOPPED';
+
+export interface ExecutorExit {
+  code: ExitCodeValue;
+  reason: string;
+}
+
+export interface ExecutorBackendOptions {
+  executorId: string;
+  /** The host this executor is reached on (for its block server, later). */
+  host: string;
+  cores: number;
+  driverHost: string;
+  driverPort: number;
+  secret: string | Uint8Array;
+  logger: Logger;
+  /** Starts the task slots once the application's configuration is known. */
+  startSlots: (conf: Record<string, string>, events: TaskSlotEvents) => Promise<TaskSlots>;
+  heartbeatIntervalMs?: number;
+  driverTimeoutMs?: number;
+  /** Passed to RpcClient.connect (attempts, backoff, timeouts). */
+  connectOptions?: Partial<RpcConnectOptions>;
+  connect?: typeof RpcClient.connect;
+  now?: () => number;
+  pid?: number;
+}
+
+export class ExecutorBackend {
+  private state: ExecutorBackendState = 'CONNECTING';
+  private connection: RpcConnection | undefined;
+  private slots: TaskSlots | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private lastHeardFromDriver: number;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private settle!: (exit: ExecutorExit) => void;
+  private readonly exited: Promise<ExecutorExit>;
+  private exit: ExecutorExit | undefined;
+
+  constructor(private readonly options: ExecutorBackendOptions) {
+    this.log = options.logger.child({ component: 'executor', executorId: options.executorId });
+    this.now = options.now ?? Date.now;
+    this.lastHeardFromDriver = this.now();
+    this.exited = new Promise((resolve) => (this.settle = resolve));
+  }
+
+  get currentState(): ExecutorBackendState {
+    return this.state;
+  }
+
+  /** Runs the executor; resolves when it should exit (it never rejects). */
+  async run(): Promise<ExecutorExit> {
+    const driver = `${this.options.driverHost}:${this.options.driverPort}`;
+    try {
+      const connect = this.options.connect ?? RpcClient.connect;
+      const connection = await connect(
+        this.options.driverHost,
+        this.options.driverPort,
+        this.options.secret,
+        {
+          logger: this.options.logger,
+          peerName: 'driver endpoint',
+          ...this.options.connectOptions,
+        },
+      );
+      this.connection = connection;
+      this.installHandlers(connection);
+      connection.once('closed', (cause) =>
+        this.finish({
+          code: ExitCode.REMOTE,
+          reason: `lost the driver endpoint at ${driver}: ${cause.message}`,
+        }),
+      );
+      this.transition('CONNECTING', 'STARTING');
+
+      const config = (
+        await connection.request({
+          type: Msg.RETRIEVE_APP_CONFIG,
+          executorId: this.options.executorId,
+        } satisfies RetrieveAppConfig)
+      ).message as AppConfig;
+      if (this.exit) return this.exit;
+      this.slots = await this.options.startSlots(config.conf, {
+        onResult: (taskId, result) => this.onTaskResult(taskId, result),
+        onFatal: (message) =>
+          this.finish({ code: ExitCode.INTERNAL, reason: `executor ${this.options.executorId}: ${message}` }),
+      });
+      if (this.exit) {
+        await this.slots.stop();
+        return this.exit;
+      }
+      await connection.request({
+        type: Msg.REGISTER_EXECUTOR,
+        executorId: this.options.executorId,
+        host: this.options.host,
+        cores: this.options.cores,
+        pid: this.options.pid ?? process.pid,
+      } satisfies RegisterExecutor);
+      if (this.exit) return this.exited;
+      this.transition('STARTING', 'REGISTERED');
+      this.lastHeardFromDriver = this.now();
+      this.log.info(
+        { driver, cores: this.options.cores },
+        `Executor ${this.options.executorId} registered with the driver at ${driver}`,
+      );
+      this.startHeartbeats();
+    } catch (e) {
+      const error = e as Error;
+      const code = e instanceof TsparkError ? e.exitCode : ExitCode.INTERNAL;
+      this.finish({
+        code,
+        reason: `executor ${this.options.executorId} could not join the driver at ${driver}: ${error.message}`,
+      });
+    }
+    return this.exited;
+  }
+
+  /** Stops at once (a signal, or the driver said so). Idempotent; the first cause wins. */
+  stop(reason: string, code: ExitCodeValue = ExitCode.OK): void {
+    this.finish({ code, reason });
+  }
+
+  private installHandlers(c: RpcConnection): void {
+    const slots = (): TaskSlots => {
+      if (!this.slots)
+        throw new TsparkError('EXECUTOR_NOT_READY', 'the driver sent work before this executor registered');
+      return this.slots;
+    };
+    c.handle(Msg.STAGE_BINARY, (m, ctx) => slots().addBinary((m as StageBinaryMessage).binaryId, ctx.body));
+    c.handle(Msg.BROADCAST, (m, ctx) => slots().addBroadcast((m as BroadcastMessage).id, ctx.body));
+    c.handle(Msg.LAUNCH_TASK, (m, ctx) => {
+      const launch = m as LaunchTask;
+      slots().launch(launch.taskId, ctx.body, launch.binaryId, launch.broadcastIds);
+    });
+    c.handle(Msg.DROP_BINARY, (m) => slots().dropBinary(Number(m.binaryId)));
+    c.handle(Msg.DROP_BROADCAST, (m) => slots().dropBroadcast(Number(m.id)));
+    c.handle(Msg.DROP_RDD, (m) => slots().dropRdd(Number(m.rddId)));
+    c.handle(Msg.STOP_EXECUTOR, () =>
+      this.finish({ code: ExitCode.OK, reason: 'the driver asked this executor to stop' }),
+    );
+  }
+
+  private onTaskResult(taskId: number, result: Uint8Array): void {
+    const c = this.connection;
+    if (!c?.isOpen) return;
+    try {
+      c.send(
+        { type: Msg.STATUS_UPDATE, executorId: this.options.executorId, taskId } satisfies StatusUpdate,
+        result,
+      );
+    } catch (e) {
+      // e.g. a result over the frame limit: the driver must hear about the task, or it waits forever
+      const message = `task ${taskId} result could not be sent: ${(e as Error).message}`;
+      this.log.error({ taskId }, message);
+      this.finish({ code: ExitCode.INTERNAL, reason: message });
+    }
+  }
+
+  private startHeartbeats(): void {
+    const interval = this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    const timeout = this.options.driverTimeoutMs ?? DEFAULT_DRIVER_TIMEOUT_MS;
+    this.heartbeatTimer = setInterval(() => {
+      const c = this.connection;
+      if (!c?.isOpen || this.exit) return;
+      const silentFor = this.now() - this.lastHeardFromDriver;
+      if (silentFor > timeout) {
+        this.finish({
+          code: ExitCode.REMOTE,
+          reason: `the driver at ${c.peer} has not answered a heartbeat for ${silentFor} ms (spark.network.timeout = ${timeout} ms)`,
+        });
+        return;
+      }
+      const beat: Heartbeat = {
+        type: Msg.HEARTBEAT,
+        executorId: this.options.executorId,
+        runningTasks: this.slots?.running ?? 0,
+      };
+      c.request(beat as RpcMessage, { timeoutMs: timeout }).then(
+        (r) => {
+          this.lastHeardFromDriver = this.now();
+          if ((r.message as HeartbeatResponse).unknownExecutor) {
+            this.finish({
+              code: ExitCode.REMOTE,
+              reason: `the driver no longer knows executor ${this.options.executorId} (it was declared lost)`,
+            });
+          }
+        },
+        (e: Error) => this.log.warn({ err: { message: e.message } }, 'heartbeat failed'),
+      );
+    }, interval);
+  }
+
+  private finish(exit: ExecutorExit): void {
+    if (this.exit) return;
+    this.exit = exit;
+    this.state = 'STOPPED';
+    clearInterval(this.heartbeatTimer);
+    const log = exit.code === ExitCode.OK ? this.log.info.bind(this.log) : this.log.error.bind(this.log);
+    log({ exitCode: exit.code }, `Executor ${this.options.executorId} stopping: ${exit.reason}`);
+    const slots = this.slots;
+    void (async () => {
+      try {
+        await slots?.stop();
+      } catch (e) {
+        this.log.warn({ err: { message: (e as Error).message } }, 'task slots did not stop cleanly');
+      }
+      this.connection?.close('closed: the executor is stopping');
+      this.settle(exit);
+    })();
+  }
+
+  private transition(from: ExecutorBackendState, to: ExecutorBackendState): void {
+    if (this.state !== from) {
+      throw new TsparkError(
+        'EXECUTOR_INVALID_STATE',
+        `executor state transition ${from} -> ${to} from state ${this.state}`,
+      );
+    }
+    this.log.debug({ from, to }, 'executor state');
+    this.state = to;
+  }
+}
