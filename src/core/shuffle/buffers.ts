@@ -237,6 +237,9 @@ export class CombiningBuffer implements ShuffleBuffer {
   private map = new Map<unknown, Entry>();
   private readonly reservation: MemoryReservation;
   private merges = 0;
+  /** Records taken since the last drain: the spill minimum counts records, not keys, so
+   * that a few keys with huge combiners (groupByKey on skewed keys) still spill. */
+  private taken = 0;
   private growthSamples = 0;
   private growthBytes = 0;
   private growthPerMerge = 0;
@@ -284,10 +287,11 @@ export class CombiningBuffer implements ShuffleBuffer {
           estimateSize(acc) +
           (typeof token === 'string' && token !== key ? estimateSize(token) : 0);
       }
+      this.taken++;
       if (
         reservation.estimated > reservation.acquired &&
         !reservation.reserve() &&
-        map.size >= MIN_RECORDS_TO_SPILL
+        this.taken >= MIN_RECORDS_TO_SPILL
       ) {
         return i + 1;
       }
@@ -305,6 +309,7 @@ export class CombiningBuffer implements ShuffleBuffer {
 
   dispose(): void {
     this.map = new Map();
+    this.taken = 0;
     this.reservation.releaseAll();
   }
 }

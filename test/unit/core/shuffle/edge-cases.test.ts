@@ -8,6 +8,7 @@ import { writeShuffleOutput } from '../../../../src/core/shuffle/writer.js';
 import {
   batchesOf,
   collect,
+  listAggregator,
   listDir,
   makeTempDir,
   readMapOutputByHand,
@@ -90,6 +91,33 @@ describe('shuffle edge cases', () => {
       }
     }
     expect(listDir(tmp.dir).every((f) => f.endsWith('.data') || f.endsWith('.index'))).toBe(true);
+  });
+
+  it('spills a few keys with huge groups (skew), and still groups them whole', async () => {
+    const records: Rec[] = Array.from({ length: 30_000 }, (_, i): Rec => [`hot${i % 3}`, i]);
+    const out = await writeShuffleOutput(batchesOf(records, 1000), {
+      shuffleId: 9,
+      mapId: 0,
+      partitioner: new HashPartitioner(1),
+      dir: tmp.dir,
+      memory: new MemoryBudget(1 << 30),
+    });
+    const metrics = { recordsRead: 0, spillCount: 0, spillBytes: 0 };
+    const got = await collect(
+      readShuffleInput([readLocalShuffleBlock(out, 0)], {
+        aggregator: listAggregator,
+        mapSideCombined: false,
+        dir: tmp.dir,
+        memory: new MemoryBudget(16 * 1024),
+        metrics,
+      }),
+    );
+    expect(metrics.spillCount).toBeGreaterThan(0);
+    expect(got.map((r) => r[0]).sort()).toEqual(['hot0', 'hot1', 'hot2']);
+    for (const [k, vs] of got) {
+      const want = records.filter((r) => r[0] === k).map((r) => r[1] as number);
+      expect((vs as number[]).slice().sort((a, b) => a - b)).toEqual(want);
+    }
   });
 
   it('skips empty input batches', async () => {
