@@ -170,7 +170,7 @@ export class SparkContext implements RddContext {
       this.backend = this.backendFactory(m, this.conf, this.localDir);
       maxFailures = this.conf.require(Config.TASK_MAX_FAILURES);
     }
-    const ts = new TaskScheduler(this.backend, maxFailures, this.dag, root.child({ component: 'TaskScheduler' }));
+    const ts = new TaskScheduler(this.backend, maxFailures, this.dag, root.child({ component: 'TaskScheduler' }), this.conf.require(Config.LOCALITY_WAIT), this.clock);
     this.dag.setTaskScheduler(ts);
     this.taskScheduler = ts;
     await this.backend.start(ts);

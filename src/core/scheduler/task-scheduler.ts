@@ -25,13 +25,18 @@ export class TaskScheduler implements SchedulerBackendClient {
     private readonly maxFailures: number,
     private readonly listener: TaskSchedulerListener,
     private readonly log: Logger,
+    /** spark.locality.wait: how long a task waits for the executor holding its cached input. */
+    private readonly localityWaitMs = 0,
+    private readonly clock: () => number = Date.now,
   ) {}
+
+  private localityTimer: NodeJS.Timeout | undefined;
 
   submitTasks(taskSet: TaskSet): void {
     const tsm = new TaskSetManager(taskSet, this.maxFailures, {
       taskSucceeded: (m, partitionIndex, result, executorId) => this.listener.taskSucceeded(m.taskSet.stageId, m.taskSet.stageAttempt, partitionIndex, result, executorId),
       taskSetFailed: (m, partitionIndex, failures, error) => this.listener.taskSetFailed(m.taskSet.stageId, m.taskSet.stageAttempt, partitionIndex, failures, error),
-    });
+    }, this.localityWaitMs, this.clock);
     this.managers.push(tsm);
     this.managers.sort((a, b) => a.taskSet.priority - b.taskSet.priority);
     this.backend.reviveOffers();
@@ -72,7 +77,21 @@ export class TaskScheduler implements SchedulerBackendClient {
         }
       }
     }
+    this.scheduleLocalityRevive(free.some((o) => o.freeSlots > 0));
     return launches;
+  }
+
+  /** Free slots were left while tasks wait for their executor: offer again when the wait ends. */
+  private scheduleLocalityRevive(slotsLeft: boolean): void {
+    if (!slotsLeft || this.localityTimer) return;
+    const deadlines = this.managers.map((m) => m.localityDeadline).filter((d): d is number => d !== undefined);
+    if (deadlines.length === 0) return;
+    const delay = Math.max(0, Math.min(...deadlines) - this.clock());
+    this.localityTimer = setTimeout(() => {
+      this.localityTimer = undefined;
+      this.backend.reviveOffers();
+    }, delay + 1);
+    this.localityTimer.unref();
   }
 
   statusUpdate(_executorId: string, result: TaskResult): void {

@@ -8,9 +8,14 @@ import type { TaskSet } from './task-set.js';
  * the offered executor, re-queues failed tasks, and gives up on the task set
  * when one task has failed `maxFailures` times.
  *
- * Locality: tasks preferring the offered executor go first, then any task.
- * There is no delay scheduling (spark.locality.wait) yet: a task whose cached
- * input is elsewhere runs where a slot is free and recomputes that input.
+ * Locality (Spark's delay scheduling, reduced to two levels): a task whose
+ * cached input lives on some executor waits up to `localityWaitMs`
+ * (spark.locality.wait) for a slot there; tasks with no preference run
+ * anywhere at once. After the wait without a local launch, any task runs on
+ * any free slot and recomputes its input there.
+ *
+ * Pending lists use lazy deletion, as Spark's do: an index may sit in several
+ * lists and is skipped once launched.
  */
 export interface TaskSetCallbacks {
   taskSucceeded(tsm: TaskSetManager, partitionIndex: number, result: Extract<TaskResult, { ok: true }>, executorId: string): void;
@@ -18,12 +23,17 @@ export interface TaskSetCallbacks {
 }
 
 export class TaskSetManager {
-  private readonly pending: number[] = [];
+  private readonly forExecutor = new Map<string, number[]>();
+  private readonly noPreference: number[] = [];
+  private readonly anyTask: number[] = [];
+  private readonly isPending: boolean[];
+  private pendingCount = 0;
   private readonly running = new Map<number, { index: number; executorId: string }>();
   private readonly attempts: number[];
   private readonly failures: number[];
   private readonly successful: boolean[];
   private numSuccessful = 0;
+  private lastLocalLaunch: number;
   /** No more tasks will be launched: finished or aborted. Results still arriving are ignored. */
   zombie = false;
   /** Given up (a task failed too often, or its job ended): dropped at once, running tasks are not waited for. */
@@ -33,13 +43,38 @@ export class TaskSetManager {
     readonly taskSet: TaskSet,
     private readonly maxFailures: number,
     private readonly callbacks: TaskSetCallbacks,
+    private readonly localityWaitMs = 0,
+    private readonly clock: () => number = Date.now,
   ) {
     const n = taskSet.tasks.length;
     this.attempts = new Array<number>(n).fill(0);
     this.failures = new Array<number>(n).fill(0);
     this.successful = new Array<boolean>(n).fill(false);
+    this.isPending = new Array<boolean>(n).fill(false);
+    this.lastLocalLaunch = clock();
     // pop() takes from the end: keep task 0 last in, first out
-    for (let i = n - 1; i >= 0; i--) this.pending.push(i);
+    for (let i = n - 1; i >= 0; i--) this.enqueue(i);
+  }
+
+  private enqueue(index: number): void {
+    this.isPending[index] = true;
+    this.pendingCount++;
+    const prefs = this.taskSet.tasks[index]!.preferredExecutors;
+    if (prefs.length === 0) this.noPreference.push(index);
+    for (const e of prefs) {
+      let list = this.forExecutor.get(e);
+      if (!list) this.forExecutor.set(e, (list = []));
+      list.push(index);
+    }
+    this.anyTask.push(index);
+  }
+
+  private take(list: number[] | undefined): number | undefined {
+    while (list && list.length > 0) {
+      const i = list.pop()!;
+      if (this.isPending[i]) return i;
+    }
+    return undefined;
   }
 
   get runningCount(): number {
@@ -47,21 +82,24 @@ export class TaskSetManager {
   }
 
   get hasPending(): boolean {
-    return !this.zombie && this.pending.length > 0;
+    return !this.zombie && this.pendingCount > 0;
   }
 
-  /** The next task for a free slot on `executorId`, or undefined. */
+  /** When a task held back for locality may run anywhere, if any is held back. */
+  get localityDeadline(): number | undefined {
+    return this.hasPending ? this.lastLocalLaunch + this.localityWaitMs : undefined;
+  }
+
+  /** The next task for a free slot on `executorId`, or undefined (none left, or all wait for their executor). */
   resourceOffer(executorId: string, taskId: number, binaryId: number): TaskSpec | undefined {
-    if (this.zombie || this.pending.length === 0) return undefined;
-    let pos = -1;
-    // a task whose cached input is on this executor, looking at the next few only
-    for (let i = this.pending.length - 1; i >= Math.max(0, this.pending.length - 64); i--) {
-      if (this.taskSet.tasks[this.pending[i]!]!.preferredExecutors.includes(executorId)) {
-        pos = i;
-        break;
-      }
-    }
-    const index = pos >= 0 ? this.pending.splice(pos, 1)[0]! : this.pending.pop()!;
+    if (!this.hasPending) return undefined;
+    let index = this.take(this.forExecutor.get(executorId));
+    if (index !== undefined) this.lastLocalLaunch = this.clock();
+    else index = this.take(this.noPreference);
+    if (index === undefined && this.clock() - this.lastLocalLaunch >= this.localityWaitMs) index = this.take(this.anyTask);
+    if (index === undefined) return undefined;
+    this.isPending[index] = false;
+    this.pendingCount--;
     const attempt = this.attempts[index]!++;
     this.running.set(taskId, { index, executorId });
     return {
@@ -107,13 +145,12 @@ export class TaskSetManager {
       this.callbacks.taskSetFailed(this, this.taskSet.tasks[index]!.partition.index, this.failures[index]!, error);
       return;
     }
-    this.pending.push(index);
+    this.enqueue(index);
   }
 
   abort(): void {
     this.zombie = true;
     this.aborted = true;
-    this.pending.length = 0;
   }
 
   /** True when nothing of this task set is running or left to launch. */
