@@ -296,6 +296,31 @@ describe('readShuffleInput', () => {
     expect(listDir(tmp.dir)).toEqual(before);
   });
 
+  it('with more sorted blocks than it merges at once, still returns them in order', async () => {
+    const rnd = lcg(18);
+    const blocks: Rec[][] = Array.from({ length: 70 }, () =>
+      Array.from({ length: 50 }, (): Rec => [rnd() % 10_000, 'v']).sort((a, b) => plainCompare(a[0], b[0])),
+    );
+    const got = await collect(
+      readShuffleInput(
+        blocks.map((b) => block(b, 16, 333)),
+        {
+          mapSideCombined: false,
+          sortKeys: 'ascending',
+          inputsSorted: true,
+          dir: tmp.dir,
+          memory: new MemoryBudget(UNLIMITED),
+        },
+      ),
+    );
+    expect(got.map((r) => r[0])).toEqual(
+      blocks
+        .flat()
+        .map((r) => r[0])
+        .sort((a, b) => plainCompare(a, b)),
+    );
+  });
+
   it('readLocalShuffleBlock rejects a reduce id beyond the index', async () => {
     const outs = await writeMaps([[['a', 1]]], 2, { budget: UNLIMITED });
     const drain = async (): Promise<void> => {
