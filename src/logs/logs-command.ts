@@ -128,6 +128,7 @@ export async function executeLogsCommand(argv: string[], io: LogsIo, deps: LogsD
 class LogsRun {
   private readonly log: Logger | undefined;
   private readonly failures: Error[] = [];
+  private rmUnreachable = false;
 
   constructor(
     private readonly options: LogsOptions,
@@ -144,7 +145,18 @@ class LogsRun {
 
   async execute(): Promise<number> {
     const { appId } = this.options;
-    const report = await this.deps.rm.getApplication(appId);
+    let report: LogsAppReport | undefined;
+    try {
+      report = await this.deps.rm.getApplication(appId);
+    } catch (e) {
+      // Like LogsCLI: without the ResourceManager, aggregated logs are still on HDFS.
+      const code = (e as { code?: unknown })?.code;
+      if (code !== 'HADOOP_UNREACHABLE' && code !== 'HADOOP_NO_ACTIVE_SERVER') throw e;
+      this.rmUnreachable = true;
+      this.warn(
+        `${(e as Error).message}\nReading the aggregated logs of ${appId} directly from the file system.`,
+      );
+    }
     this.log?.debug(
       { state: report?.state, logAggregationStatus: report?.logAggregationStatus },
       'application report',
@@ -163,10 +175,11 @@ class LogsRun {
     const { appId } = this.options;
     const settings = aggregationSettings(this.deps.hadoopConf);
     if (report) await this.awaitAggregation(report, settings.enabled);
-    else
+    else if (!this.rmUnreachable) {
       this.warn(
         `Application ${appId} is unknown to the ResourceManager; looking for its aggregated logs directly.`,
       );
+    }
     if (this.options.follow)
       this.warn(`Application ${appId} has finished: nothing to follow, printing its aggregated logs.`);
 

@@ -268,3 +268,25 @@ describe('a reader that goes away (tspark logs ... | head)', () => {
     expect(written).toBeLessThan(1024 * 1024);
   });
 });
+
+describe('ResourceManager down', () => {
+  it('still prints the aggregated logs from HDFS, saying why', async () => {
+    const { deps, meta } = fakeDeps('cluster-small');
+    deps.rm.getApplication = async () => {
+      throw Object.assign(
+        new Error('Cannot reach the ResourceManager at http://127.0.0.1:8088 (ECONNREFUSED)'),
+        { code: 'HADOOP_UNREACHABLE' },
+      );
+    };
+    const stdout = new Collector();
+    const stderr = new Collector();
+    const code = await runLogsCommand([meta.app.id, '-log_files', 'stderr'], { stdout, stderr }, deps);
+    expect(code).toBe(0);
+    expect(stderr.text).toContain('Cannot reach the ResourceManager');
+    const expected = fixtureBytes(
+      'cluster-small',
+      meta.outputs.find((o) => o.name === 'log_files-stderr')!.file,
+    );
+    expect(stdout.bytes.equals(expected)).toBe(true);
+  });
+});
