@@ -80,6 +80,19 @@ function msConf(hadoopConf: HadoopConf, key: string, fallback: number): number {
   return Number.isFinite(n) && n >= 0 ? n : fallback;
 }
 
+/**
+ * The attempts YARN allows this application: MAX_APP_ATTEMPTS when the RM
+ * sets it (Hadoop 3.4 does not), else Spark's rule — spark.yarn.maxAppAttempts
+ * capped by yarn.resourcemanager.am.max-attempts (default 2).
+ */
+export function maxAppAttempts(env: Pick<AmEnvironment, 'maxAppAttempts'>, conf: SparkConf, hadoopConf: HadoopConf): number {
+  if (env.maxAppAttempts !== undefined) return env.maxAppAttempts;
+  const yarnMax = Number(hadoopConf.getTrimmed('yarn.resourcemanager.am.max-attempts') ?? '2');
+  const clusterMax = Number.isInteger(yarnMax) && yarnMax > 0 ? yarnMax : 2;
+  const wanted = conf.getEntry(Config.YARN_MAX_APP_ATTEMPTS);
+  return wanted === undefined ? clusterMax : Math.min(wanted, clusterMax);
+}
+
 export async function startApplicationMaster(input: BootstrapInput): Promise<RunningApplicationMaster> {
   const { env, conf, hadoopConf, logger } = input;
   const attempt = env.containerId.applicationAttemptId;
@@ -246,7 +259,7 @@ export async function startApplicationMaster(input: BootstrapInput): Promise<Run
     stopExecutors: (a) => launcher.stop(a.executorsSnapshot().map((e) => e.container)),
     runDriver: input.runDriver,
     attemptId: attempt.attemptId,
-    maxAttempts: env.maxAppAttempts ?? 1,
+    maxAttempts: maxAppAttempts(env, conf, hadoopConf),
     preserveStagingFiles: conf.require(Config.YARN_PRESERVE_STAGING),
     cleanupStaging,
     close: async () => {
@@ -256,7 +269,7 @@ export async function startApplicationMaster(input: BootstrapInput): Promise<Run
     now: () => Date.now(),
   });
   log.info(
-    { containerId: env.containerIdText, nodeManager: `${env.nmHost}:${env.nmPort}`, trackingUrl: statusServer?.url, rm: endpoints.map((e) => e.address), attempt: attempt.attemptId, maxAttempts: env.maxAppAttempts },
+    { containerId: env.containerIdText, nodeManager: `${env.nmHost}:${env.nmPort}`, trackingUrl: statusServer?.url, rm: endpoints.map((e) => e.address), attempt: attempt.attemptId, maxAttempts: maxAppAttempts(env, conf, hadoopConf) },
     'ApplicationMaster started',
   );
   ref.am = am;
