@@ -133,7 +133,7 @@ export class SparkContext implements RddContext {
       root.child({ component: 'DAGScheduler' }),
       fanOut(listeners),
     );
-    this.log.info({ appName: this.appName, master: this.master }, `Running Spark version tspark for application ${this.appName} (master ${this.master})`);
+    this.log.info({ appName: this.appName, master: this.master }, `Running tspark for application ${this.appName} (master ${this.master})`);
     this.started = this.start(root);
     // errors surface at the first job or at stop(); never as an unhandled rejection
     this.started.catch(() => undefined);

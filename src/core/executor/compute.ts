@@ -1,4 +1,4 @@
-import { keyToken } from '../keys.js';
+import { compareKeys, keyToken } from '../keys.js';
 import type {
   CartesianPartition,
   CoalescedPartition,
@@ -130,8 +130,10 @@ async function* toBuffers(stream: NodeJS.ReadableStream): AsyncGenerator<Buffer>
 
 /**
  * cogroup: every source's values for a key, side by side, as
- * [key, [values of source 0, values of source 1, ...]]. Held in memory per
- * reduce partition (the shuffle sources arrive grouped already).
+ * [key, [values of source 0, values of source 1, ...]]. Shuffle sources
+ * arrive grouped and sorted by key from the shuffle reader (which spills), so
+ * sources are merged key by key and only one key's values are held at a time.
+ * Narrow (co-partitioned) sources are grouped and sorted in memory.
  */
 async function* cogroup(
   sources: ({ narrow: RddSpec; tag: number } | { shuffle: ShuffleReadSource; tag: number })[],
@@ -139,38 +141,89 @@ async function* cogroup(
   partition: CoGroupPartition,
   run: TaskRun,
 ): AsyncGenerator<unknown[]> {
-  const groups = new Map<unknown, [unknown, unknown[][]]>();
-  const entry = (k: unknown): unknown[][] => {
-    const t = keyToken(k);
-    let g = groups.get(t);
-    if (!g) {
-      g = [k, Array.from({ length: arity }, () => [])];
-      groups.set(t, g);
-    }
-    return g[1];
-  };
-  for (let i = 0; i < sources.length; i++) {
-    const src = sources[i]!;
-    if ('narrow' in src) {
-      for await (const b of compute(src.narrow, partition.narrow[i]!, run)) {
-        for (const kv of b as [unknown, unknown][]) entry(kv[0])[src.tag]!.push(kv[1]);
+  const cursors = sources.map((src, i) => new GroupCursor(src.tag, 'narrow' in src ? sortedGroups(compute(src.narrow, partition.narrow[i]!, run)) : readShuffle(src.shuffle, partition.index, run)));
+  try {
+    for (const c of cursors) await c.fill();
+    let out: unknown[] = [];
+    for (;;) {
+      let min: GroupCursor | undefined;
+      for (const c of cursors) if (!c.done && (!min || compareKeys(c.key, min.key) < 0)) min = c;
+      if (!min) break;
+      const key = min.key;
+      const values: unknown[][] = Array.from({ length: arity }, () => []);
+      for (const c of cursors) {
+        if (c.done || compareKeys(c.key, key) !== 0) continue;
+        values[c.tag] = c.values;
+        if (!c.next()) await c.fill();
       }
-    } else {
-      for await (const b of readShuffle(src.shuffle, partition.index, run)) {
-        for (const kv of b as [unknown, unknown[]][]) {
-          const vs = entry(kv[0])[src.tag]!;
-          for (const v of kv[1]) vs.push(v);
-        }
+      out.push([key, values]);
+      if (out.length >= BATCH_SIZE) {
+        yield out;
+        out = [];
+      }
+    }
+    if (out.length > 0) yield out;
+  } finally {
+    // close shuffle readers early (their spill files go with them)
+    await Promise.all(cursors.map((c) => c.close()));
+  }
+}
+
+/** Reads [key, values[]] groups in key order, one batch at a time. */
+class GroupCursor {
+  private batch: [unknown, unknown[]][] = [];
+  private i = 0;
+  done = false;
+  private readonly it: AsyncIterator<unknown[]>;
+
+  constructor(
+    readonly tag: number,
+    source: AsyncIterable<unknown[]>,
+  ) {
+    this.it = source[Symbol.asyncIterator]();
+  }
+
+  get key(): unknown {
+    return this.batch[this.i]![0];
+  }
+
+  get values(): unknown[] {
+    return this.batch[this.i]![1];
+  }
+
+  /** Moves to the next group within the batch; false when the batch is used up. */
+  next(): boolean {
+    this.i++;
+    return this.i < this.batch.length;
+  }
+
+  async fill(): Promise<void> {
+    while (!this.done && this.i >= this.batch.length) {
+      const r = await this.it.next();
+      if (r.done) this.done = true;
+      else {
+        this.batch = r.value as [unknown, unknown[]][];
+        this.i = 0;
       }
     }
   }
-  let out: unknown[] = [];
-  for (const g of groups.values()) {
-    out.push(g);
-    if (out.length >= BATCH_SIZE) {
-      yield out;
-      out = [];
+
+  async close(): Promise<void> {
+    await this.it.return?.();
+  }
+}
+
+/** Groups a partition's pairs by key and yields them sorted by key. */
+async function* sortedGroups(input: AsyncIterable<unknown[]>): AsyncGenerator<unknown[]> {
+  const groups = new Map<unknown, [unknown, unknown[]]>();
+  for await (const b of input) {
+    for (const kv of b as [unknown, unknown][]) {
+      const t = keyToken(kv[0]);
+      const g = groups.get(t);
+      if (g) g[1].push(kv[1]);
+      else groups.set(t, [kv[0], [kv[1]]]);
     }
   }
-  if (out.length > 0) yield out;
+  const sorted = [...groups.values()].sort((a, b) => compareKeys(a[0], b[0]));
+  for (let i = 0; i < sorted.length; i += BATCH_SIZE) yield sorted.slice(i, i + BATCH_SIZE);
 }

@@ -41,7 +41,7 @@ export async function* readShuffle(read: ShuffleReadSource, reduceId: number, ru
       ...(aggregator ? { aggregator } : {}),
       mapSideCombined: read.mapSideCombined,
       // map tasks of a sorted shuffle wrote sorted blocks: the reducer only merges
-      ...(read.sortKeys ? { sortKeys: read.sortKeys, inputsSorted: true } : {}),
+      ...(read.sortKeys ? { sortKeys: read.sortKeys, inputsSorted: read.mapSideSorted === true } : {}),
       dir: shuffleDir(run),
       memory: new MemoryBudget(run.state.options.taskMemoryBytes),
       metrics,

@@ -635,7 +635,7 @@ export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
         mapOutputs: ctx.mapOutputs(dep.shuffleId),
         ...(aggregator ? { aggregator } : {}),
         mapSideCombined: this.options.mapSideCombine,
-        ...(this.options.sortKeys ? { sortKeys: this.options.sortKeys } : {}),
+        ...(this.options.sortKeys ? { sortKeys: this.options.sortKeys, mapSideSorted: true } : {}),
       },
     };
   }
@@ -674,7 +674,11 @@ export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
       sources: this.deps.map((d, tag) =>
         d.kind === 'narrow'
           ? { narrow: d.rdd.toSpec(ctx), tag }
-          : { shuffle: { shuffleId: d.shuffleId, mapOutputs: ctx.mapOutputs(d.shuffleId), aggregator: { kind: 'group' as const }, mapSideCombined: false }, tag },
+          : {
+              // grouped and sorted by key (spilling as needed), so the executor merges sources key by key
+              shuffle: { shuffleId: d.shuffleId, mapOutputs: ctx.mapOutputs(d.shuffleId), aggregator: { kind: 'group' as const }, mapSideCombined: false, sortKeys: 'ascending' as const },
+              tag,
+            },
       ),
     };
   }

@@ -46,6 +46,8 @@ export interface ShuffleReadSource {
   aggregator?: AggregatorSpec;
   mapSideCombined: boolean;
   sortKeys?: 'ascending' | 'descending';
+  /** Map tasks wrote each block sorted in the sortKeys direction: the reducer only merges. */
+  mapSideSorted?: boolean;
 }
 
 export type RddSpec = { rddId: number; cache?: { level: string } } & (
