@@ -2,38 +2,17 @@
 // YARN container, or by the local-cluster launcher). Reads its arguments and
 // environment here and nowhere else, runs the executor backend, and exits
 // with its code. See executor-backend.ts for what it does.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { hostname as localHostName, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import v8 from 'node:v8';
 import { readSparkPropertiesFile } from '../conf/properties.js';
 import { ConfigError, ExitCode, isTsparkError } from '../errors.js';
-import { parseTokenStorage } from '../hadoop/security/credentials.js';
 import { createRootLogger } from '../log.js';
-import { APP_SECRET_ALIAS } from '../yarn/launch-context.js';
 import { parseExecutorArgs } from './executor-args.js';
 import { ExecutorBackend } from './executor-backend.js';
+import { readApplicationSecret } from './executor-secret.js';
 import { WorkerThreadPool } from './worker-pool.js';
-
-/** Where a launcher that is not YARN (local-cluster) puts the secret, base64; removed from the environment once read. */
-const SECRET_ENV = 'TSPARK_AUTH_SECRET';
-
-async function readSecret(env: NodeJS.ProcessEnv): Promise<Buffer> {
-  const tokenFile = env.HADOOP_TOKEN_FILE_LOCATION;
-  if (tokenFile) {
-    const credentials = parseTokenStorage(await readFile(tokenFile), tokenFile);
-    const entry = credentials.secretKeys.find((k) => k.alias === APP_SECRET_ALIAS);
-    if (entry) return Buffer.from(Buffer.from(entry.value).toString('utf8'), 'base64');
-  }
-  const fromEnv = env[SECRET_ENV];
-  delete env[SECRET_ENV];
-  if (fromEnv) return Buffer.from(fromEnv, 'base64');
-  throw new ConfigError(
-    'EXECUTOR_NO_SECRET',
-    `executor: no application secret: expected "${APP_SECRET_ALIAS}" in the credentials (HADOOP_TOKEN_FILE_LOCATION) ` +
-      `or ${SECRET_ENV}; executors must be started by the ApplicationMaster or the local-cluster launcher`,
-  );
-}
 
 async function main(): Promise<number> {
   const log = createRootLogger({ name: 'executor' });
@@ -51,7 +30,7 @@ async function main(): Promise<number> {
         'executor: the driver address is unknown: pass --driver-url host:port',
       );
     }
-    const secret = await readSecret(process.env);
+    const secret = await readApplicationSecret(process.env);
     const host = args.hostname ?? process.env.NM_HOST ?? localHostName();
     // YARN's LOCAL_DIRS first (cleaned by the NodeManager), then spark.local.dir, then the temp dir
     const base =

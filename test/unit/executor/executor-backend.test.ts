@@ -4,6 +4,8 @@ import { silentLogger } from '../../../src/log.js';
 import { ExecutorBackend, type ExecutorBackendOptions } from '../../../src/executor/executor-backend.js';
 import { parseDriverUrl, parseExecutorArgs } from '../../../src/executor/executor-args.js';
 import { Msg } from '../../../src/executor/protocol.js';
+import { readApplicationSecret } from '../../../src/executor/executor-secret.js';
+import { writeTokenStorage } from '../../../src/hadoop/security/credentials.js';
 import type { TaskSlotEvents, TaskSlots } from '../../../src/executor/task-slots.js';
 import type { RpcConnection } from '../../../src/rpc/rpc-connection.js';
 import { RpcServer } from '../../../src/rpc/rpc-server.js';
@@ -283,6 +285,32 @@ describe('executor arguments', () => {
     expect(() => parseExecutorArgs(['--executor-id', '1', '--cores', '0'])).toThrow(/positive integer/);
     expect(() => parseExecutorArgs(['--executor-id', '1', '--secret', 'x'])).toThrow(
       /Unknown option '--secret'/,
+    );
+  });
+});
+
+describe('application secret for executors', () => {
+  const secret = Buffer.from([0, 1, 2, 250, 251, 252, 7, 8]);
+
+  it('is read raw from the container credentials file (as the ResourceManager writes it)', async () => {
+    const file = writeTokenStorage({
+      tokens: [],
+      secretKeys: [{ alias: 'tspark.application.secret', value: secret }],
+    });
+    const env: NodeJS.ProcessEnv = { HADOOP_TOKEN_FILE_LOCATION: '/container_tokens' };
+    const read = await readApplicationSecret(env, async (path) => {
+      expect(path).toBe('/container_tokens');
+      return file;
+    });
+    expect(read).toEqual(secret);
+  });
+
+  it('falls back to the launcher variable, which it removes from the environment', async () => {
+    const env: NodeJS.ProcessEnv = { TSPARK_AUTH_SECRET: secret.toString('base64'), OTHER: 'x' };
+    expect(await readApplicationSecret(env)).toEqual(secret);
+    expect(env).toEqual({ OTHER: 'x' });
+    await expect(readApplicationSecret(env)).rejects.toThrow(
+      /no application secret: expected "tspark\.application\.secret"/,
     );
   });
 });
