@@ -11,7 +11,7 @@
 import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { CommandRequest } from '../cli/handlers.js';
-import { isTsparkError, TsparkError, UsageError } from '../errors.js';
+import { isTsparkError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { clusterLogsDepsFromEnv } from './cluster-deps.js';
 import type { LogsAppReport, LogsAttemptReport, LogsDeps } from './deps.js';
@@ -20,7 +20,6 @@ import {
   LogsGoneError,
   LogsNotYetAvailableError,
   NoLogsFoundError,
-  NodeManagerUnreachableError,
 } from './errors.js';
 import {
   containerLines,
@@ -474,19 +473,13 @@ class LogsRun {
       );
     }
     const out = await this.sink.forContainer(target.nodeId, target.containerId);
-    try {
-      await followContainer(
-        { ...this.deps, ...(this.deps.pollIntervalMs ? { pollIntervalMs: this.deps.pollIntervalMs } : {}) },
-        target,
-        this.options,
-        out,
-      );
-    } catch (e) {
-      if (e instanceof NodeManagerUnreachableError) throw e;
-      throw e instanceof TsparkError
-        ? e
-        : new NodeManagerUnreachableError(target.nodeHttpAddress, target.containerId, e);
-    }
+    const pollIntervalMs = this.deps.pollIntervalMs;
+    await followContainer(
+      { ...this.deps, ...(pollIntervalMs ? { pollIntervalMs } : {}) },
+      target,
+      this.options,
+      out,
+    );
     return ExitCode.OK;
   }
 

@@ -128,6 +128,8 @@ export async function followContainer(
       await deps.clock.sleep(poll);
     }
   } catch (e) {
+    // A closed stdout is the reader's business (see executeLogsCommand), not the NodeManager's.
+    if ((e as NodeJS.ErrnoException)?.code === 'EPIPE') throw e;
     throw new NodeManagerUnreachableError(c.nodeHttpAddress, c.containerId, e);
   }
 }
