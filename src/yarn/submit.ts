@@ -8,7 +8,10 @@ import type { SparkConf } from '../conf/spark-conf.js';
 import type { SubmitPlan } from '../deploy/submit-plan.js';
 import { ExitCode, TsparkError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { checkFinalReport, monitorApplication, type AppReportLike } from './app-monitor.js';
+import { clusterLogsDeps } from '../logs/cluster-deps.js';
+import { fetchContainerLogTail } from '../logs/container-log-tail.js';
+import type { HadoopConf } from '../conf/hadoop-conf.js';
+import { ApplicationFailedError, checkFinalReport, monitorApplication, type AppReportLike } from './app-monitor.js';
 import { bundleForContainers } from './app-bundle.js';
 import { requireHadoopConf, yarnClients, type YarnClients } from './cluster-clients.js';
 import { buildConfArchive } from './conf-archive.js';
@@ -356,11 +359,64 @@ export async function submitToYarn(plan: SubmitPlan, logger: Logger): Promise<nu
       print(`Application ${outcome.appId} is ${outcome.report.state}; not waiting (spark.yarn.submit.waitAppCompletion=false).`);
       return 0;
     }
-    checkFinalReport(outcome.report, logsHint(outcome.appId));
+    try {
+      checkFinalReport(outcome.report, logsHint(outcome.appId));
+    } catch (e) {
+      if (e instanceof ApplicationFailedError && outcome.report.state !== 'KILLED') {
+        await printAmStderrTail(hadoopConf, clients, outcome.appId, print, logger);
+      }
+      throw e;
+    }
     print(`Application ${outcome.appId} finished with final status SUCCEEDED.`);
     return 0;
   } finally {
     process.removeListener('SIGINT', onInterrupt);
+  }
+}
+
+/** How much of the AM's stderr a failed submission shows, and how long it may take to fetch. */
+const AM_STDERR_TAIL_BYTES = 4096;
+const AM_STDERR_TAIL_TIMEOUT_MS = 10_000;
+
+/**
+ * Beyond Spark: a failed application's story is usually at the end of the
+ * AM's stderr, so the client shows it instead of leaving the user to dig.
+ * Best effort and bounded: a failure here never hides the application's own.
+ */
+async function printAmStderrTail(
+  hadoopConf: HadoopConf,
+  clients: YarnClients,
+  appId: string,
+  print: (line: string) => void,
+  logger: Logger,
+): Promise<void> {
+  const fetchTail = async (): Promise<{ containerId: string; tail: Buffer } | undefined> => {
+    const attempt = (await clients.rm.getApplicationAttempts(appId)).at(-1);
+    if (!attempt?.containerId) return undefined;
+    const tail = await fetchContainerLogTail(clusterLogsDeps({ hadoopConf, user: clients.user, logger }), {
+      appId,
+      containerId: attempt.containerId,
+      owner: clients.user,
+      fileName: 'stderr',
+      bytes: AM_STDERR_TAIL_BYTES,
+      nodeHttpAddress: attempt.nodeHttpAddress,
+      nodeId: attempt.nodeId,
+    });
+    return tail && tail.length > 0 ? { containerId: attempt.containerId, tail } : undefined;
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), AM_STDERR_TAIL_TIMEOUT_MS);
+  });
+  try {
+    const found = await Promise.race([fetchTail(), timeout]);
+    if (!found) return;
+    print(`Last lines of the ApplicationMaster's stderr (${found.containerId}):`);
+    for (const line of found.tail.toString('utf8').trimEnd().split('\n')) print(`  ${line}`);
+  } catch (e) {
+    logger.debug({ appId, err: (e as Error).message }, 'could not fetch the ApplicationMaster stderr');
+  } finally {
+    clearTimeout(timer);
   }
 }
 
