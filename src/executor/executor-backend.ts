@@ -2,6 +2,8 @@ import { ExitCode, TsparkError, type ExitCodeValue } from '../errors.js';
 import type { Logger } from '../log.js';
 import { RpcClient, type RpcConnectOptions } from '../rpc/rpc-client.js';
 import type { RpcConnection } from '../rpc/rpc-connection.js';
+import { MAX_FRAME_SIZE_KEY, RpcFrameTooLargeError } from '../rpc/errors.js';
+import { encodeTaskResult } from '../core/scheduler/task-codec.js';
 import type { RpcMessage } from '../rpc/codec/app-frame.js';
 import {
   Msg,
@@ -178,16 +180,25 @@ export class ExecutorBackend {
   private onTaskResult(taskId: number, result: Uint8Array): void {
     const c = this.connection;
     if (!c?.isOpen) return;
+    const update: StatusUpdate = { type: Msg.STATUS_UPDATE, executorId: this.options.executorId, taskId };
     try {
-      c.send(
-        { type: Msg.STATUS_UPDATE, executorId: this.options.executorId, taskId } satisfies StatusUpdate,
-        result,
-      );
+      c.send(update, result);
     } catch (e) {
-      // e.g. a result over the frame limit: the driver must hear about the task, or it waits forever
-      const message = `task ${taskId} result could not be sent: ${(e as Error).message}`;
-      this.log.error({ taskId }, message);
-      this.finish({ code: ExitCode.INTERNAL, reason: message });
+      if (!(e instanceof RpcFrameTooLargeError)) throw e;
+      // the driver must hear about the task either way: fail it with the reason instead of dropping it
+      const failed = encodeTaskResult({
+        taskId,
+        ok: false,
+        error: {
+          name: 'TaskResultTooLarge',
+          code: e.code,
+          message:
+            `the result of task ${taskId} is ${result.length} bytes, more than one RPC message may carry ` +
+            `(${MAX_FRAME_SIZE_KEY}); return less data to the driver (e.g. write it with saveAsTextFile) or raise the limit`,
+        },
+        metrics: { runMs: 0 },
+      });
+      c.send(update, failed);
     }
   }
 

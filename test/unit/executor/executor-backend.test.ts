@@ -4,6 +4,7 @@ import { silentLogger } from '../../../src/log.js';
 import { ExecutorBackend, type ExecutorBackendOptions } from '../../../src/executor/executor-backend.js';
 import { parseDriverUrl, parseExecutorArgs } from '../../../src/executor/executor-args.js';
 import { Msg } from '../../../src/executor/protocol.js';
+import { decodeTaskResult } from '../../../src/core/scheduler/task-codec.js';
 import { readApplicationSecret } from '../../../src/executor/executor-secret.js';
 import { writeTokenStorage } from '../../../src/hadoop/security/credentials.js';
 import type { TaskSlotEvents, TaskSlots } from '../../../src/executor/task-slots.js';
@@ -42,7 +43,12 @@ class FakeSlots implements TaskSlots {
     this.running++;
     setImmediate(() => {
       this.running--;
-      this.events.onResult(taskId, Buffer.from(task).reverse());
+      const text = Buffer.from(task).toString();
+      // "size:N" asks for a result of N bytes; anything else comes back reversed
+      const result = text.startsWith('size:')
+        ? Buffer.alloc(Number(text.slice(5)), 0x61)
+        : Buffer.from(task).reverse();
+      this.events.onResult(taskId, result);
     });
   }
   async stop() {
@@ -61,6 +67,7 @@ async function fakeDriver(options: { heartbeat?: (m: RpcMessage) => RpcMessage |
   });
   const seen: RpcMessage[] = [];
   const results: { taskId: number; body: string }[] = [];
+  const raw: Buffer[] = [];
   let executor: RpcConnection | undefined;
   const registered = new Promise<RpcConnection>((resolve) => {
     server.handle(Msg.RETRIEVE_APP_CONFIG, (m) => {
@@ -76,6 +83,7 @@ async function fakeDriver(options: { heartbeat?: (m: RpcMessage) => RpcMessage |
   });
   server.handle(Msg.STATUS_UPDATE, (m, ctx) => {
     results.push({ taskId: Number(m.taskId), body: ctx.body.toString() });
+    raw.push(Buffer.from(ctx.body));
   });
   server.handle(Msg.HEARTBEAT, (m) => {
     seen.push(m);
@@ -83,7 +91,7 @@ async function fakeDriver(options: { heartbeat?: (m: RpcMessage) => RpcMessage |
       ? options.heartbeat(m)
       : { type: Msg.HEARTBEAT_RESPONSE, unknownExecutor: false };
   });
-  return { server, seen, results, registered, executor: () => executor };
+  return { server, seen, results, raw, registered, executor: () => executor };
 }
 
 const servers: RpcServer[] = [];
@@ -231,6 +239,32 @@ describe('ExecutorBackend', () => {
     );
     expect(started).toBe(false);
     expect(driver.seen).toEqual([]);
+  });
+
+  it('turns a result too large for one message into a failed task instead of losing it', async () => {
+    const driver = await fakeDriver();
+    servers.push(driver.server);
+    const { backend: b } = backend(driver.server, {
+      connectOptions: { attempts: 1, maxFrameBytes: 64 * 1024 },
+    });
+    const exit = b.run();
+    const c = await driver.registered;
+    c.send({ type: Msg.STAGE_BINARY, binaryId: 1 }, Buffer.from('bin'));
+    c.send({ type: Msg.LAUNCH_TASK, taskId: 12, binaryId: 1, broadcastIds: [] }, Buffer.from('size:102400'));
+    await until(() => driver.results.length === 1);
+    expect(driver.results[0]!.taskId).toBe(12);
+    const sent = decodeTaskResult(driver.raw[0]!);
+    expect(sent).toMatchObject({
+      taskId: 12,
+      ok: false,
+      error: { name: 'TaskResultTooLarge', code: 'RPC_FRAME_TOO_LARGE' },
+    });
+    expect(sent.ok === false && sent.error.message).toMatch(
+      /result of task 12 is 102400 bytes, .*spark\.rpc\.message\.maxSize/,
+    );
+    expect(b.currentState).toBe('REGISTERED');
+    b.stop('test over');
+    await exit;
   });
 
   it('exits when a task slot dies', async () => {
