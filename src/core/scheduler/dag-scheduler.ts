@@ -258,6 +258,7 @@ export class DAGScheduler implements TaskSchedulerListener {
       `most recent failure: ${e.error.name}: ${e.error.message}`;
     this.log.error({ stageId: e.stageId, partition: e.partition }, message);
     this.runningStages.delete(stage);
+    this.taskScheduler?.cancelStage(stage.id);
     this.listener.onStageCompleted?.(stage.id, true);
     for (const job of [...this.jobIdToActiveJob.values()]) {
       if (!stage.jobIds.has(job.jobId)) continue;

@@ -62,13 +62,25 @@ export class TaskScheduler implements SchedulerBackendClient {
           const taskId = this.nextTaskId++;
           const spec = tsm.resourceOffer(offer.executorId, taskId, tsm.taskSet.binaryId);
           if (!spec) continue;
+          let task: Buffer;
+          try {
+            task = encodeTask(spec);
+          } catch (e) {
+            // e.g. parallelize() data holding functions: the task cannot leave the driver
+            tsm.abort();
+            this.listener.taskSetFailed(tsm.taskSet.stageId, tsm.taskSet.stageAttempt, spec.partition.index, 1, {
+              name: 'TaskNotSerializableError',
+              message: `task ${spec.partition.index} of stage ${tsm.taskSet.stageId} cannot be sent to executors: ${(e as Error).message}. Records and partition data must be values node:v8 can serialize.`,
+            });
+            continue;
+          }
           this.taskIdToManager.set(taskId, tsm);
           launches.push({
             executorId: offer.executorId,
             taskId,
             binaryId: tsm.taskSet.binaryId,
             binary: tsm.taskSet.binary,
-            task: encodeTask(spec),
+            task,
             broadcastIds: tsm.taskSet.broadcastIds,
           });
           offer.freeSlots--;
@@ -77,6 +89,7 @@ export class TaskScheduler implements SchedulerBackendClient {
         }
       }
     }
+    this.prune();
     this.scheduleLocalityRevive(free.some((o) => o.freeSlots > 0));
     return launches;
   }

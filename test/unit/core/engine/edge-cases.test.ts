@@ -55,4 +55,18 @@ describe('edge cases', () => {
     const r = await sc.parallelize([3, 1, 2], 64).sortBy((x) => x, true, 16).collect();
     expect(r).toEqual([1, 2, 3]);
   });
+
+  it('records that cannot be serialized fail the job with a clear message', async () => {
+    const err = await sc
+      .parallelize([1, () => 2], 2)
+      .collect()
+      .catch((e: unknown) => e as Error);
+    expect((err as Error).message).toMatch(/cannot be sent to executors.*node:v8 can serialize/);
+    const err2 = await sc
+      .parallelize([1, 2], 2)
+      .map((x) => (x === 2 ? () => x : x))
+      .collect()
+      .catch((e: unknown) => e as Error);
+    expect((err2 as Error).message).toMatch(/task result cannot be sent to the driver/);
+  });
 });
