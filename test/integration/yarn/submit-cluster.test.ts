@@ -110,7 +110,7 @@ describe('tspark-submit --master yarn --deploy-mode cluster', () => {
     const appId = appIdOf(first.stderr);
     expect(appId, first.stderr).toBeDefined();
     expect(first.stderr).toContain(`Application report for ${appId} (state: ACCEPTED)`);
-    expect(first.stderr).toContain(`Application report for ${appId} (state: RUNNING)`);
+    // (RUNNING may come and go between two 1 s polls: this application only prints.)
     expect(first.stderr).toContain(`Application report for ${appId} (state: FINISHED)`);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain(`Application ${appId} finished with final status SUCCEEDED.`);
