@@ -65,19 +65,21 @@ export function reportDetails(report: AppReportLike): string[] {
  */
 export function checkFinalReport(report: AppReportLike, logsHint: string): void {
   const diag = report.diagnostics ? ` Diagnostics: ${report.diagnostics.trim()}` : '';
+  // The logs hint goes on a line of its own, after whatever YARN said.
+  logsHint = logsHint ? `\n${logsHint}` : '';
   if (report.state === 'KILLED' || report.finalStatus === 'KILLED') {
-    throw new ApplicationFailedError(`Application ${report.id} was killed.${diag} ${logsHint}`.trim(), report.id, true);
+    throw new ApplicationFailedError(`Application ${report.id} was killed.${diag}${logsHint}`, report.id, true);
   }
   if (report.state === 'FAILED' || report.finalStatus === 'FAILED') {
     throw new ApplicationFailedError(
-      `Application ${report.id} finished with status FAILED.${diag} ${logsHint}`.trim(),
+      `Application ${report.id} finished with status FAILED.${diag}${logsHint}`,
       report.id,
       false,
     );
   }
   if (report.state === 'FINISHED' && report.finalStatus !== 'SUCCEEDED') {
     throw new ApplicationFailedError(
-      `Application ${report.id} finished but its final status is ${report.finalStatus}: the ApplicationMaster ended without reporting a result.${diag} ${logsHint}`.trim(),
+      `Application ${report.id} finished but its final status is ${report.finalStatus}: the ApplicationMaster ended without reporting a result.${diag}${logsHint}`,
       report.id,
       false,
     );
