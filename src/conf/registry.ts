@@ -228,6 +228,14 @@ export const Config = {
     defaultText: 'spark.network.timeout',
     unit: 's',
   }),
+  RPC_MESSAGE_MAX_SIZE: bytesEntry({
+    key: 'spark.rpc.message.maxSize',
+    category: 'Network and security',
+    doc: 'Largest message between driver, executors and block servers (a bare number is in MiB); set the same on every process.',
+    default: 128 * 1024 * 1024,
+    defaultText: '128m',
+    unit: 'm',
+  }),
   AUTHENTICATE_SECRET: stringEntry({
     key: 'spark.authenticate.secret',
     category: 'Network and security',
