@@ -12,9 +12,13 @@ const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 const ZIPF_TABLE_BITS = 20;
 const CHUNK_CHARS = 1 << 20;
 
+/** Part of every generated file's name: bump it when a generator changes, so cached inputs are made again. */
+export const INPUT_FORMAT = 2;
 export const TEXT_VOCABULARY = 50_000;
 export const TEXT_ZIPF_EXPONENT = 1.0;
-export const SKEW_KEYS = 100_000;
+export const SKEW_KEYS = 1_000_000;
+/** Finer table for the skewed keys: their tail is long. */
+export const SKEW_TABLE_BITS = 22;
 export const SKEW_ZIPF_EXPONENT = 1.2;
 
 /**
@@ -91,17 +95,22 @@ export function* sortRecordChunks(seed: number, records: number): Generator<stri
   }
 }
 
-/** Skewed keys: `k<rank><TAB>value` lines, ranks Zipf(1.2) over 100,000 keys (the top key holds ~1/5), values below 100. */
+/**
+ * Skewed keys: `k<rank><TAB>value` lines, ranks Zipf(1.2) over 1,000,000 keys (the top key
+ * holds ~1/5 of the records; hundreds of thousands of keys appear in 10 M records, so a
+ * map-side combine has plenty to hold), values below 1,000 (above Java's small-Integer
+ * cache, so Spark's boxed values take real memory as they would with real data).
+ */
 export function* skewRecordChunks(seed: number, records: number): Generator<string> {
   const random = createPrng(seed);
-  const table = zipfTable(SKEW_KEYS, SKEW_ZIPF_EXPONENT);
+  const table = zipfTable(SKEW_KEYS, SKEW_ZIPF_EXPONENT, SKEW_TABLE_BITS);
   const size = table.length;
   let left = records;
   while (left > 0) {
     let chunk = '';
     const n = Math.min(left, 50_000);
     for (let i = 0; i < n; i++)
-      chunk += `k${table[Math.floor(random() * size)]!}\t${Math.floor(random() * 100)}\n`;
+      chunk += `k${table[Math.floor(random() * size)]!}\t${Math.floor(random() * 1000)}\n`;
     left -= n;
     yield chunk;
   }
@@ -159,9 +168,9 @@ export async function ensureInputs(
 ): Promise<BenchInputs> {
   const { textBytes, records, seed } = options;
   const inputs: BenchInputs = {
-    text: join(dataDir, `text-${textBytes}-s${seed}.txt`),
-    sortRecords: join(dataDir, `sort-${records}-s${seed}.tsv`),
-    skewRecords: join(dataDir, `skew-${records}-s${seed}.tsv`),
+    text: join(dataDir, `text-v${INPUT_FORMAT}-${textBytes}-s${seed}.txt`),
+    sortRecords: join(dataDir, `sort-v${INPUT_FORMAT}-${records}-s${seed}.tsv`),
+    skewRecords: join(dataDir, `skew-v${INPUT_FORMAT}-${records}-s${seed}.tsv`),
     records,
     sizes: { text: 0, sortRecords: 0, skewRecords: 0 },
   };

@@ -79,7 +79,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     .option('--write-docs', 'replace the results section of docs/benchmarks.md with this run', false)
     .option('--label <text>', 'note stored with the run (e.g. "smoke run on a loaded machine")')
     .option('--spill-driver-memory <mem>', 'driver memory for the spill workloads', '1g')
-    .option('--spill-memory-fraction <f>', 'spark.memory.fraction for the spill workloads', fraction, 0.05)
+    .option('--spill-memory-fraction <f>', 'spark.memory.fraction for the spill workloads', fraction, 0.01)
     .option('--tspark-only', 'run tspark only (no Spark install, no comparison)', false)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });

@@ -96,6 +96,11 @@ function sparkSubmit(
   };
 }
 
+/**
+ * The same memory limit for both engines. Spark also lets each task hold
+ * spark.shuffle.spill.initialMemoryThreshold (5 MiB) before it consults the memory
+ * pool at all; lowered to 1 MiB so that the pool's limit decides, as tspark's budget does.
+ */
 function spillSettings(ctx: BenchContext): { tspark: string[]; spark: string[] } {
   const flags = [
     '--driver-memory',
@@ -103,7 +108,7 @@ function spillSettings(ctx: BenchContext): { tspark: string[]; spark: string[] }
     '--conf',
     `spark.memory.fraction=${ctx.options.spillMemoryFraction}`,
   ];
-  return { tspark: flags, spark: flags };
+  return { tspark: flags, spark: [...flags, '--conf', 'spark.shuffle.spill.initialMemoryThreshold=1m'] };
 }
 
 function inputMB(path: keyof Pick<BenchInputs, 'text' | 'sortRecords' | 'skewRecords'>) {

@@ -26,23 +26,24 @@ public final class SkewedAggregation {
     SpillListener spills = new SpillListener();
     sc.sc().addSparkListener(spills);
     long t0 = System.nanoTime();
-    JavaPairRDD<String, Integer> records =
+    // Long values: the sum of the hottest key may pass Integer.MAX_VALUE with enough records.
+    JavaPairRDD<String, Long> records =
         sc.textFile(input, inParts)
             .mapToPair(
                 line -> {
                   int tab = line.indexOf('\t');
-                  return new Tuple2<>(line.substring(0, tab), Integer.parseInt(line.substring(tab + 1)));
+                  return new Tuple2<>(line.substring(0, tab), Long.parseLong(line.substring(tab + 1)));
                 });
     String members;
     if (op.equals("reduce")) {
       List<Check.CountSummary> partials =
           records
-              .reduceByKey(Integer::sum, outParts)
+              .reduceByKey(Long::sum, outParts)
               .mapPartitions(
                   it -> {
                     Check.CountSummary s = new Check.CountSummary();
                     while (it.hasNext()) {
-                      Tuple2<String, Integer> t = it.next();
+                      Tuple2<String, Long> t = it.next();
                       s.add(t._1(), t._2());
                     }
                     return Collections.singletonList(s).iterator();
@@ -57,10 +58,10 @@ public final class SkewedAggregation {
                   it -> {
                     Groups g = new Groups();
                     while (it.hasNext()) {
-                      Tuple2<String, Iterable<Integer>> t = it.next();
+                      Tuple2<String, Iterable<Long>> t = it.next();
                       long size = 0;
                       long sum = 0;
-                      for (Integer v : t._2()) {
+                      for (Long v : t._2()) {
                         size++;
                         sum += v;
                       }
