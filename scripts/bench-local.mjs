@@ -12,6 +12,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
 import { SparkContext } from '../dist/src/index.js';
 
 const sizeMb = Number(process.env.BENCH_SIZE_MB ?? 1024);

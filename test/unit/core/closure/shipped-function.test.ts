@@ -15,7 +15,7 @@ describe('free variables', () => {
     expect(
       free(({ a, b: [c, ...d] }: any, e = 1) => {
         const f = a + c + e;
-        let g;
+        let g = 0;
         for (const h of d) g = h.prop + f;
         function inner(i: number) {
           return i + g;
