@@ -7,6 +7,9 @@ import { hostname as localHostName, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import v8 from 'node:v8';
 import { readSparkPropertiesFile } from '../conf/properties.js';
+import { Config } from '../conf/registry.js';
+import { SparkConf } from '../conf/spark-conf.js';
+import { rpcSettings } from '../rpc/rpc-settings.js';
 import { ConfigError, ExitCode, isTsparkError } from '../errors.js';
 import { createRootLogger } from '../log.js';
 import { parseExecutorArgs } from './executor-args.js';
@@ -19,6 +22,8 @@ async function main(): Promise<number> {
   try {
     const args = parseExecutorArgs(process.argv.slice(2));
     const fileConf = new Map(args.propertiesFile ? readSparkPropertiesFile(args.propertiesFile) : []);
+    const conf = new SparkConf(Object.fromEntries(fileConf));
+    const rpc = rpcSettings(conf);
     const driver =
       args.driver ??
       (fileConf.get('spark.driver.host') && fileConf.get('spark.driver.port')
@@ -45,6 +50,9 @@ async function main(): Promise<number> {
       driverPort: driver.port,
       secret,
       logger: log,
+      heartbeatIntervalMs: conf.require(Config.EXECUTOR_HEARTBEAT_INTERVAL),
+      driverTimeoutMs: rpc.networkTimeoutMs,
+      connectOptions: { maxFrameBytes: rpc.maxFrameBytes, requestTimeoutMs: rpc.requestTimeoutMs },
       startSlots: (conf, events) => {
         const fraction = Number(conf['spark.memory.fraction'] ?? '0.6');
         return WorkerThreadPool.start(

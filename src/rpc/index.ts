@@ -34,3 +34,4 @@ export {
 } from './rpc-client.js';
 export { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 export { resolveDriverEndpointAddress, type DriverEndpointAddress } from './endpoint-address.js';
+export { rpcSettings, type RpcSettings } from './rpc-settings.js';
