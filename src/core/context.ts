@@ -13,6 +13,7 @@ import type { AccumulatorKind } from './executor/accumulator-updates.js';
 import type { FileSystem } from './io/file-system.js';
 import { fileSystemFor } from './io/registry.js';
 import { parseMaster, type MasterUrl } from './master-url.js';
+import { userCallSite } from './util/call-site.js';
 import { ParallelCollectionRDD, RangeRDD, UnionRDD, type RDD } from './rdd/rdd.js';
 import type { RddContext } from './rdd/rdd-context.js';
 import { objectFile, textFile, wholeTextFiles } from './rdd/sources.js';
@@ -210,11 +211,13 @@ export class SparkContext implements RddContext {
 
   async runJob<R>(rdd: RDD<unknown>, op: (ctx: SpecContext) => ResultOp, options: { callSite: string; partitions?: number[] }): Promise<R[]> {
     this.assertRunning(options.callSite);
+    const stack = new Error().stack; // before the first await: the user's frames are still on it
     await this.started;
     await resolveLineage(rdd);
     this.assertRunning(options.callSite);
     const partitions = options.partitions ?? rdd.partitions.map((p) => p.index);
-    return this.dag.runJob<R>(rdd, op, partitions, options.callSite);
+    const site = userCallSite(stack);
+    return this.dag.runJob<R>(rdd, op, partitions, site ? `${options.callSite} at ${site}` : options.callSite);
   }
 
   unpersistRdd(rddId: number): void {

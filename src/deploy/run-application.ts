@@ -21,6 +21,8 @@ export interface ApplicationPlan {
 
 export async function runApplication(plan: ApplicationPlan, logger: Logger): Promise<void> {
   if (!plan.entry) throw new TsparkError('NO_ENTRY', 'No application file to run: pass the entry module to tspark-submit.', { exitCode: ExitCode.USAGE });
+  // stack traces and call sites of the bundled application point into its own source files
+  process.setSourceMapsEnabled(true);
   const app = await loadApplication(plan.entry, plan.mainExport);
   let failure: unknown;
   let sc: SparkContext | undefined;

@@ -156,7 +156,7 @@ describe('stages', () => {
       await sc.stop();
     }
     const msgs = lines().map((l) => l.msg);
-    expect(msgs).toContain('Starting job: collect');
+    expect(msgs).toContainEqual(expect.stringMatching(/^Starting job: collect at scheduling\.test\.ts:\d+$/));
     expect(msgs.some((m) => /^Stage 0 \(.*\) finished in \d+\.\d+ s$/.test(m))).toBe(true);
     expect(msgs.some((m) => m.startsWith('Job 1 finished: count'))).toBe(true);
     expect(msgs[msgs.length - 1]).toBe('Successfully stopped SparkContext');
