@@ -74,6 +74,15 @@ describe('authentication over TCP', () => {
     client.close();
   });
 
+  it('clears the handshake timer once authenticated', async () => {
+    const { server: s } = await guardedServer({ handshakeTimeoutMs: 60 });
+    const client = await connect(s, { handshakeTimeoutMs: 60 });
+    await pause(150);
+    expect(client.isOpen).toBe(true);
+    expect((await client.request({ type: 'exec' })).message).toEqual({ type: 'done' });
+    client.close();
+  });
+
   it('refuses a client with another secret: the client says why, the server reports it, no handler runs', async () => {
     const { server: s, reached, failures } = await guardedServer();
     const error = await connect(s, { secret: 'wrong-secret', peerName: 'driver endpoint' }).catch(
