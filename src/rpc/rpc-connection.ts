@@ -26,6 +26,7 @@ import {
   RpcTimeoutError,
 } from './errors.js';
 import { ConnectionStateMachine, type RpcConnectionState } from './connection-state.js';
+import { PendingRequests } from './pending-requests.js';
 
 /**
  * One authenticated tspark RPC connection over a byte stream (a TCP socket,
@@ -44,7 +45,6 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 /** After close(), how long the peer has to acknowledge our FIN before the socket is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
-const MAX_REQUEST_ID = 0xffff_ffff;
 
 export type { RpcConnectionState };
 
@@ -103,13 +103,6 @@ export interface RpcConnectionOptions {
   fallbackHandlers?: ReadonlyMap<string, RpcHandler>;
 }
 
-interface PendingRequest {
-  type: string;
-  resolve: (response: RpcResponse) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout | undefined;
-}
-
 interface ConnectionEvents {
   /** Emitted once, with the reason, when the connection is closed for good. */
   closed: [cause: Error];
@@ -123,11 +116,10 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
   private readonly decoder = new FrameDecoder(HANDSHAKE_MAX_FRAME_BYTES);
   private readonly handshake: ClientHandshake | ServerHandshake;
   private readonly handlers = new Map<string, RpcHandler>();
-  private readonly pending = new Map<number, PendingRequest>();
+  private readonly pending = new PendingRequests<RpcResponse>();
   private readonly log: Logger;
   private readonly maxFrameBytes: number;
   private readonly requestTimeoutMs: number;
-  private nextRequestId = 1;
   private corked = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
@@ -206,28 +198,19 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
     } catch (e) {
       return Promise.reject(e as Error);
     }
-    const requestId = this.allocateRequestId();
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
     return new Promise<RpcResponse>((resolve, reject) => {
-      const timer =
-        timeoutMs > 0
-          ? setTimeout(() => {
-              if (!this.pending.delete(requestId)) return;
-              reject(
-                new RpcTimeoutError(
-                  `request "${message.type}" to the ${this.describe} got no response within ${timeoutMs} ms ` +
-                    '(spark.rpc.askTimeout): the peer is overloaded, stuck, or gone',
-                  { context: { peer: this.peer, type: message.type } },
-                ),
-              );
-            }, timeoutMs)
-          : undefined;
-      this.pending.set(requestId, { type: message.type, resolve, reject, timer });
+      const requestId = this.pending.add({ type: message.type, resolve, reject }, timeoutMs, () => {
+        return new RpcTimeoutError(
+          `request "${message.type}" to the ${this.describe} got no response within ${timeoutMs} ms ` +
+            '(spark.rpc.askTimeout): the peer is overloaded, stuck, or gone',
+          { context: { peer: this.peer, type: message.type } },
+        );
+      });
       try {
         this.writeAppFrame(FrameKind.REQUEST, requestId, message, options.body);
       } catch (e) {
-        clearTimeout(timer);
-        this.pending.delete(requestId);
+        this.pending.take(requestId);
         reject(e as Error);
       }
     });
@@ -345,14 +328,12 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
 
   private dispatch(frame: AppFrame): void {
     if (frame.kind === FrameKind.RESPONSE || frame.kind === FrameKind.ERROR) {
-      const pending = this.pending.get(frame.requestId);
+      const pending = this.pending.take(frame.requestId);
       if (!pending) {
         // it timed out already; the late answer has nobody waiting
         this.log.debug({ requestId: frame.requestId }, 'response for no pending request dropped');
         return;
       }
-      this.pending.delete(frame.requestId);
-      clearTimeout(pending.timer);
       if (frame.kind === FrameKind.RESPONSE) pending.resolve({ message: frame.message, body: frame.body });
       else pending.reject(this.remoteError(frame.message, pending.type));
       return;
@@ -515,12 +496,7 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
             cause,
             context: { peer: this.peer },
           });
-    const pending = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of pending) {
-      clearTimeout(p.timer);
-      p.reject(closed);
-    }
+    this.pending.failAll(closed);
   }
 
   private closedError(): Error {
@@ -541,16 +517,6 @@ export class RpcConnection extends EventEmitter<ConnectionEvents> {
       );
     }
     throw this.closeCause ?? this.closedError();
-  }
-
-  private allocateRequestId(): number {
-    // ids wrap after 2^32 - 1 requests; skip 0 (one-way) and ids still pending
-    do {
-      const id = this.nextRequestId;
-      this.nextRequestId = id === MAX_REQUEST_ID ? 1 : id + 1;
-      if (!this.pending.has(id)) return id;
-    } while (this.pending.size < MAX_REQUEST_ID - 1);
-    throw new RpcStateError(`too many requests pending on the connection to the ${this.describe}`);
   }
 }
 
