@@ -44,6 +44,14 @@ async function main(): Promise<number> {
   };
 
   const running = await startApplicationMaster({ env, conf, hadoopConf, credentials, amRmToken, runDriver, logger });
+  // An error thrown outside any awaited call (a timer callback in user code) must still end the
+  // application FAILED with its message, not kill the AM before it unregisters.
+  const failUncaught = (e: unknown) => {
+    logger.error({ err: e instanceof Error ? e.message : String(e) }, 'Uncaught error in the ApplicationMaster');
+    running.am.finish('FAILED', AmExitCode.UNCAUGHT_EXCEPTION, `Uncaught error: ${e instanceof Error ? e.message : String(e)}`);
+  };
+  process.on('uncaughtException', failUncaught);
+  process.on('unhandledRejection', failUncaught);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () =>
       running.am.finish('KILLED', AmExitCode.SIGNAL, `ApplicationMaster received ${signal} (the application was killed, or its NodeManager stopped)`),

@@ -251,6 +251,21 @@ describe('the ApplicationMaster on the real cluster', () => {
     expect(status.stdout).toMatch(/Final-State : FAILED/);
   });
 
+  it('an error thrown outside main (in a timer) still ends the application FAILED with its message', async () => {
+    const file = path.join(work, 'timer-throw.ts');
+    writeFileSync(
+      file,
+      "export default async function main(): Promise<void> {\n" +
+        "  setTimeout(() => { throw new Error('thrown from a timer: marker-9'); }, 10);\n" +
+        '  await new Promise((r) => setTimeout(r, 120_000));\n' +
+        '}\n',
+    );
+    const r = await runCli([...base(['--num-executors', '1', '--conf', 'spark.tspark.yarn.executorCommand=sleep 1']), file], env);
+    expect(r.code, r.stderr).toBe(ExitCode.APP_FAILED);
+    expect(r.stderr).toContain('Uncaught error: thrown from a timer: marker-9');
+    expect(r.ms).toBeLessThan(100_000);
+  });
+
   it('an unreachable RM scheduler address: a clear error in the AM log and a FAILED application, no hang', async () => {
     const confDir = confWith({
       'yarn.resourcemanager.scheduler.address': '127.0.0.1:1',
