@@ -19,6 +19,8 @@ import { secretBytes } from './secret.js';
  */
 
 export const DEFAULT_PORT_MAX_RETRIES = 16;
+/** Connections allowed in the handshake at once; more are dropped unread (a stranger cannot pile them up). */
+export const DEFAULT_MAX_PENDING_HANDSHAKES = 64;
 
 export interface RpcServerOptions {
   bindAddress: string;
@@ -31,6 +33,7 @@ export interface RpcServerOptions {
   /** What this server is, for logs and errors: "driver endpoint", "block server". */
   name?: string;
   portMaxRetries?: number;
+  maxPendingHandshakes?: number;
   maxFrameBytes?: number;
   handshakeTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -129,6 +132,16 @@ export class RpcServer extends EventEmitter<ServerEvents> {
       return;
     }
     const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const limit = this.options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
+    const handshaking = [...this.live].filter((c) => c.currentState === 'AUTHENTICATING').length;
+    if (handshaking >= limit) {
+      this.log.warn(
+        { peer, limit },
+        `connection dropped: ${handshaking} connections are already in the handshake`,
+      );
+      socket.destroy();
+      return;
+    }
     const connection = new RpcConnection({
       stream: socket,
       role: 'server',

@@ -188,6 +188,23 @@ describe('authentication over TCP', () => {
     );
   });
 
+  it('drops connections beyond the limit of handshakes in progress, unread', async () => {
+    const { server: s } = await guardedServer({ maxPendingHandshakes: 2, handshakeTimeoutMs: 2000 });
+    const silent = [await rawSocket(s.address.port), await rawSocket(s.address.port)];
+    await pause(30);
+    const third = await rawSocket(s.address.port);
+    await third.closed;
+    expect(third.received().length).toBe(0);
+    for (const r of silent) expect(r.socket.destroyed).toBe(false);
+    // a real client still gets in once a slot frees up
+    silent[0]!.socket.destroy();
+    await pause(30);
+    const client = await connect(s);
+    expect(client.isOpen).toBe(true);
+    client.close();
+    silent[1]!.socket.destroy();
+  });
+
   it('times out a peer that never finishes the handshake, on the server and on the client', async () => {
     const { server: s, failures } = await guardedServer({ handshakeTimeoutMs: 100 });
     const raw = await rawSocket(s.address.port);
