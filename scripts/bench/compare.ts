@@ -25,7 +25,7 @@ function same(a: unknown, b: unknown): boolean {
 export function checkResult(
   kind: AnswerKind,
   r: Result,
-  expect: { records?: number; tasks?: number; spill?: boolean },
+  expect: { records?: number; tasks?: number },
 ): string[] {
   const problems: string[] = [];
   for (const field of EQUAL_FIELDS[kind]) if (!(field in r)) problems.push(`result has no '${field}'`);
@@ -48,12 +48,16 @@ export function checkResult(
     if (typeof pi !== 'number' || !(Math.abs(pi - Math.PI) <= PI_TOLERANCE))
       problems.push(`Pi estimate ${String(pi)} is not within ${PI_TOLERANCE} of ${Math.PI}`);
   }
-  if (expect.spill && !(typeof r.spills === 'number' && r.spills > 0)) {
-    problems.push(
-      'did not spill: lower --spill-memory-fraction or raise --records so the memory limit is exceeded',
-    );
-  }
   return problems;
+}
+
+/**
+ * Whether a run reported spilling (undefined when it reports nothing). Not spilling is
+ * not a wrong answer, so the harness warns instead of failing: the limit did not bind
+ * at this input size (lower --spill-memory-fraction or raise --records).
+ */
+export function spilled(r: Result): boolean | undefined {
+  return typeof r.spills === 'number' ? r.spills > 0 : undefined;
 }
 
 /** Differences between tspark's and Spark's answers. */

@@ -8,7 +8,7 @@ import { cpus, loadavg, totalmem, availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { checkResult, compareResults } from './compare.js';
+import { checkResult, compareResults, spilled } from './compare.js';
 import { ensureInputs } from './datagen.js';
 import { parseBenchArgs, type BenchOptions } from './options.js';
 import { formatTable, replaceDocsSection, TABLE_LEGEND, type EngineRuns, type ResultRow } from './report.js';
@@ -69,6 +69,8 @@ interface RowState {
   runs: Record<Engine, EngineRuns>;
   answers: Partial<Record<Engine, Record<string, unknown>>>;
   problems: string[];
+  /** Per engine: spilled in every run so far (undefined until a run reports it). */
+  spilled: Partial<Record<Engine, boolean>>;
   failed: boolean;
 }
 
@@ -110,6 +112,8 @@ async function runOnce(
   for (const p of [...own, ...disagreements]) state.problems.push(`${engine} run ${rep + 1}: ${p}`);
   if (own.length + disagreements.length > 0) state.failed = true;
   state.answers[engine] ??= answer;
+  const didSpill = spilled(answer);
+  if (w.spills && didSpill !== undefined) state.spilled[engine] = (state.spilled[engine] ?? true) && didSpill;
   const job = typeof answer.jobSeconds === 'number' ? `, job ${answer.jobSeconds.toFixed(2)} s` : '';
   log(
     `${label}: wall ${run.wallSeconds.toFixed(2)} s${job}${own.length + disagreements.length > 0 ? ' — ANSWER PROBLEM' : ''}`,
@@ -179,6 +183,7 @@ async function main(): Promise<number> {
     runs: { tspark: { wall: [], job: [] }, spark: { wall: [], job: [] } },
     answers: {},
     problems: [],
+    spilled: {},
     failed: false,
   }));
   for (let rep = 0; rep < options.reps; rep++) {
@@ -214,6 +219,7 @@ async function main(): Promise<number> {
         tspark: s.runs.tspark,
         ...(hasSpark ? { spark: s.runs.spark } : {}),
         problems: s.problems,
+        ...(s.workload.spills ? { spilled: s.spilled, warnings: spillWarnings(s) } : {}),
         answer,
       };
     }),
@@ -238,6 +244,7 @@ async function main(): Promise<number> {
 
   process.stdout.write(`\n${table}\n\n${TABLE_LEGEND}\n`);
   process.stdout.write(`results: ${jsonFile}\nlogs: ${logDir}\n`);
+  for (const r of rows) for (const w of r.warnings ?? []) process.stdout.write(`warning: ${r.id}: ${w}\n`);
   const failed = rows.filter((r) => r.status === 'failed');
   for (const r of failed) process.stdout.write(`\nFAILED ${r.id}:\n  ${r.problems.join('\n  ')}\n`);
 
@@ -256,8 +263,19 @@ async function main(): Promise<number> {
   return 0;
 }
 
+function spillWarnings(s: RowState): string[] {
+  return (['tspark', 'spark'] as const)
+    .filter((e) => s.spilled[e] === false)
+    .map(
+      (e) =>
+        `${e === 'spark' ? 'Spark' : 'tspark'} did not spill in every run: the memory limit did not bind at this size ` +
+        '(lower --spill-memory-fraction or raise --records)',
+    );
+}
+
 function docsSection(
   report: {
+    rows: ResultRow[];
     machine: ReturnType<typeof machine> & { loadAverageAtEnd: number[] };
     label?: string | undefined;
     reps: number;
@@ -277,6 +295,7 @@ function docsSection(
     table,
     '',
     TABLE_LEGEND,
+    ...report.rows.flatMap((r) => (r.warnings ?? []).map((w) => `\n- ${r.title} (${r.mode}): ${w}`)),
   ].join('\n');
 }
 

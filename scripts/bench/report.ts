@@ -21,6 +21,10 @@ export interface ResultRow {
   tspark: EngineRuns;
   spark?: EngineRuns;
   problems: string[];
+  /** Not failures: e.g. an engine that did not spill where the limit was meant to force it. */
+  warnings?: string[];
+  /** For the spill workloads: whether each engine spilled in every run. */
+  spilled?: { tspark?: boolean; spark?: boolean };
   /** One engine's answer, as reported (both agreed when status is ok). */
   answer?: Record<string, unknown>;
 }
@@ -72,6 +76,10 @@ export const TABLE_LEGEND =
   'ratio = Spark time / tspark time (above 1: tspark faster). wall = process start to exit (CLI and JVM/Node start-up included); ' +
   "job = the program's own timing of its job; rates use job times. Medians over the repetitions.";
 
+function yesNo(b: boolean | undefined): string {
+  return b === undefined ? '–' : b ? 'yes' : 'no';
+}
+
 /** A Markdown table of the rows. */
 export function formatTable(rows: readonly ResultRow[]): string {
   const header = [
@@ -85,11 +93,12 @@ export function formatTable(rows: readonly ResultRow[]): string {
     'ratio (job)',
     'tspark rate',
     'Spark rate',
+    'spilled (tspark / Spark)',
   ];
   const lines = [header, header.map(() => '---')];
   for (const row of rows) {
     if (row.status === 'skipped') {
-      lines.push([row.title, row.mode, `skipped: ${row.note ?? ''}`, '', '', '', '', '', '', '']);
+      lines.push([row.title, row.mode, `skipped: ${row.note ?? ''}`, ...header.slice(3).map(() => '')]);
       continue;
     }
     const f = figures(row);
@@ -105,6 +114,7 @@ export function formatTable(rows: readonly ResultRow[]): string {
       ratio(f.jobRatio),
       rateText(f.tsparkRate, row.unit),
       rateText(f.sparkRate, row.unit),
+      row.spilled ? `${yesNo(row.spilled.tspark)} / ${yesNo(row.spilled.spark)}` : '',
     ]);
   }
   return lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');

@@ -43,8 +43,9 @@ describe('formatTable', () => {
       problems: [],
     };
     const floor: ResultRow = { ...row, id: 'floor', title: 'floor', spark: undefined };
-    const lines = formatTable([row, floor, skipped, { ...row, status: 'failed' }]).split('\n');
-    expect(lines).toHaveLength(6);
+    const spilling: ResultRow = { ...row, spilled: { tspark: true, spark: false } };
+    const lines = formatTable([row, floor, skipped, { ...row, status: 'failed' }, spilling]).split('\n');
+    expect(lines).toHaveLength(7);
     const cells = lines.map((l) => l.split('|').length);
     expect(new Set(cells).size).toBe(1);
     expect(lines[2]).toContain('2.82x');
@@ -52,6 +53,7 @@ describe('formatTable', () => {
     expect(lines[3]).toMatch(/\| – \|/);
     expect(lines[4]).toContain('skipped: not yet');
     expect(lines[5]).toContain('FAILED');
+    expect(lines[6]).toMatch(/\| yes \/ no \|$/);
   });
 });
 
