@@ -71,10 +71,12 @@ describe('large binary bodies', () => {
         expect(response.message.sha256).toBe(expected);
       }
     });
+    // computed before measuring, so the check allocates nothing inside the window
+    const downloadDigest = createHash('sha256').update(Buffer.alloc(BODY, 0x5c)).digest('hex');
     const down = await peakGrowth(async () => {
       const response = await client.request({ type: 'get', size: BODY });
       expect(response.body.length).toBe(BODY);
-      expect(response.body.equals(Buffer.alloc(BODY, 0x5c))).toBe(true);
+      expect(createHash('sha256').update(response.body).digest('hex')).toBe(downloadDigest);
     });
     const inline = await peakGrowth(async () => {
       const response = await client.request({ type: 'putInline', bytes: body });
@@ -86,8 +88,9 @@ describe('large binary bodies', () => {
     );
     // one receive buffer (64 MiB) plus socket chunks not yet collected; never a copy per round
     expect(up.peak).toBeLessThan(3 * BODY);
-    // the downloaded body was made by the handler (64 MiB) and assembled once on our side (64 MiB)
-    expect(down.peak).toBeLessThan(4 * BODY);
+    // the downloaded body was made by the handler (64 MiB) and assembled once on our side (64 MiB),
+    // plus socket chunks not yet collected
+    expect(down.peak).toBeLessThan(3 * BODY);
     // nothing is retained once the responses are dropped
     expect(up.after).toBeLessThan(16 * MiB);
     expect(down.after).toBeLessThan(16 * MiB);
