@@ -20,13 +20,19 @@ export function parseAmArguments(argv: readonly string[]): AmArguments {
     }
     const m = /^--(deploy-mode|properties-file|app|class)$/.exec(a);
     if (!m || i + 1 >= argv.length) {
-      throw new UsageError('AM_BAD_ARGUMENTS', `ApplicationMaster: unexpected argument '${a}' (this AM was started by a different tspark version?)`);
+      throw new UsageError(
+        'AM_BAD_ARGUMENTS',
+        `ApplicationMaster: unexpected argument '${a}' (this AM was started by a different tspark version?)`,
+      );
     }
     values[m[1]!] = argv[++i]!;
   }
   const deployMode = values['deploy-mode'];
   if (deployMode !== 'cluster' && deployMode !== 'client') {
-    throw new UsageError('AM_BAD_ARGUMENTS', `ApplicationMaster: --deploy-mode must be cluster or client, got '${deployMode}'`);
+    throw new UsageError(
+      'AM_BAD_ARGUMENTS',
+      `ApplicationMaster: --deploy-mode must be cluster or client, got '${deployMode}'`,
+    );
   }
   for (const k of ['properties-file', 'app', 'class']) {
     if (!values[k]) throw new UsageError('AM_BAD_ARGUMENTS', `ApplicationMaster: --${k} is missing`);

@@ -40,21 +40,43 @@ async function main(): Promise<number> {
   const runDriver = async () => {
     if (args.deployMode !== 'cluster') return new Promise<void>(() => {}); // client mode: the driver is elsewhere
     const driverConf = conf.clone().set(Config.MASTER.key, `local[${driverCores}]`);
-    await runApplication({ entry: args.app, mainExport: args.mainExport, appArgs: args.appArgs, conf: driverConf }, logger);
+    await runApplication(
+      { entry: args.app, mainExport: args.mainExport, appArgs: args.appArgs, conf: driverConf },
+      logger,
+    );
   };
 
-  const running = await startApplicationMaster({ env, conf, hadoopConf, credentials, amRmToken, runDriver, logger });
+  const running = await startApplicationMaster({
+    env,
+    conf,
+    hadoopConf,
+    credentials,
+    amRmToken,
+    runDriver,
+    logger,
+  });
   // An error thrown outside any awaited call (a timer callback in user code) must still end the
   // application FAILED with its message, not kill the AM before it unregisters.
   const failUncaught = (e: unknown) => {
-    logger.error({ err: e instanceof Error ? e.message : String(e) }, 'Uncaught error in the ApplicationMaster');
-    running.am.finish('FAILED', AmExitCode.UNCAUGHT_EXCEPTION, `Uncaught error: ${e instanceof Error ? e.message : String(e)}`);
+    logger.error(
+      { err: e instanceof Error ? e.message : String(e) },
+      'Uncaught error in the ApplicationMaster',
+    );
+    running.am.finish(
+      'FAILED',
+      AmExitCode.UNCAUGHT_EXCEPTION,
+      `Uncaught error: ${e instanceof Error ? e.message : String(e)}`,
+    );
   };
   process.on('uncaughtException', failUncaught);
   process.on('unhandledRejection', failUncaught);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () =>
-      running.am.finish('KILLED', AmExitCode.SIGNAL, `ApplicationMaster received ${signal} (the application was killed, or its NodeManager stopped)`),
+      running.am.finish(
+        'KILLED',
+        AmExitCode.SIGNAL,
+        `ApplicationMaster received ${signal} (the application was killed, or its NodeManager stopped)`,
+      ),
     );
   }
   return running.exitCode;
@@ -64,7 +86,10 @@ main().then(
   (code) => process.exit(code),
   (e: unknown) => {
     const message = isTsparkError(e) ? e.message : String((e as Error)?.stack ?? e);
-    logger.error({ err: isTsparkError(e) ? { code: e.code, message: e.message } : message }, 'ApplicationMaster failed before it could register');
+    logger.error(
+      { err: isTsparkError(e) ? { code: e.code, message: e.message } : message },
+      'ApplicationMaster failed before it could register',
+    );
     process.stderr.write(`Error: ${message}\n`);
     process.exit(isTsparkError(e) ? AmExitCode.REGISTRATION_FAILED : AmExitCode.UNCAUGHT_EXCEPTION);
   },

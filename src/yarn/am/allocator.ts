@@ -162,9 +162,9 @@ export class YarnAllocator {
 
   /** Diagnostics naming the failed executors, for finishApplicationMaster. */
   failureDiagnostics(limit = 5): string {
-    const shown = this.failures.slice(-limit).map(
-      (f) => `executor ${f.executorId} (${f.containerId} on ${f.node}) ${f.reason}`,
-    );
+    const shown = this.failures
+      .slice(-limit)
+      .map((f) => `executor ${f.executorId} (${f.containerId} on ${f.node}) ${f.reason}`);
     const more = this.failures.length > limit ? ` (the last ${limit} of ${this.failures.length} shown)` : '';
     return (
       `Max number of executor failures (${this.options.maxExecutorFailures}) reached (spark.yarn.max.executor.failures)${more}:\n` +
@@ -227,11 +227,22 @@ export class YarnAllocator {
       if (sendAsk) {
         this.outstanding = wanted;
         this.askDirty = false;
-        this.log.info({ executors: this.executors.size, target: this.target, asking: wanted, memoryMb: this.options.resource.memoryMb, vcores: this.options.resource.vcores }, 'Asking the ResourceManager for executor containers');
+        this.log.info(
+          {
+            executors: this.executors.size,
+            target: this.target,
+            asking: wanted,
+            memoryMb: this.options.resource.memoryMb,
+            vcores: this.options.resource.vcores,
+          },
+          'Asking the ResourceManager for executor containers',
+        );
       }
       this.pendingRelease = [];
       if (response.amCommand === 'SHUTDOWN') {
-        throw new AttemptShutdownError('the ResourceManager ordered this ApplicationMaster to shut down (AM_SHUTDOWN)');
+        throw new AttemptShutdownError(
+          'the ResourceManager ordered this ApplicationMaster to shut down (AM_SHUTDOWN)',
+        );
       }
       if (response.amCommand === 'RESYNC' && resyncs === 0) {
         await this.resync();
@@ -246,7 +257,9 @@ export class YarnAllocator {
 
   /** Registration was lost: register again, and resend the whole ask table and pending releases. */
   private async resync(): Promise<void> {
-    this.log.warn('The ResourceManager lost this attempt (resync): registering again and resending all requests');
+    this.log.warn(
+      'The ResourceManager lost this attempt (resync): registering again and resending all requests',
+    );
     await this.options.rm.reRegister();
     this.askDirty = true;
     this.pendingRelease = [...this.releasing.values()];
@@ -278,7 +291,10 @@ export class YarnAllocator {
       }
       this.outstanding = Math.max(0, this.outstanding - 1);
       if (this.stopping || this.executors.size >= this.target) {
-        this.release(container, this.stopping ? 'the application is finishing' : 'surplus (enough executors already)');
+        this.release(
+          container,
+          this.stopping ? 'the application is finishing' : 'surplus (enough executors already)',
+        );
         continue;
       }
       this.launch(container);
@@ -291,7 +307,10 @@ export class YarnAllocator {
     const record: ExecutorRecord = { executorId, container, state: 'LAUNCHING' };
     this.executors.set(containerId, record);
     const node = formatNodeId(container.nodeId);
-    this.log.info({ executorId, containerId, node, memoryMb: container.resource?.memoryMb }, 'Launching executor');
+    this.log.info(
+      { executorId, containerId, node, memoryMb: container.resource?.memoryMb },
+      'Launching executor',
+    );
     const launch = this.options.launcher
       .launch(container, executorId)
       .then(
@@ -322,7 +341,10 @@ export class YarnAllocator {
       if (this.releasing.delete(containerId)) continue;
       const record = this.executors.get(containerId);
       if (!record) {
-        this.log.debug({ containerId, exitStatus: status.exitStatus }, 'Completion of a container that is not ours');
+        this.log.debug(
+          { containerId, exitStatus: status.exitStatus },
+          'Completion of a container that is not ours',
+        );
         continue;
       }
       this.executors.delete(containerId);
@@ -342,14 +364,25 @@ export class YarnAllocator {
     let replaced = false;
     if (exit.kind === 'finished') {
       this.target = Math.max(0, this.target - 1);
-      this.log.info({ executorId: record.executorId, containerId, node }, 'Executor finished (exit status 0); not replaced');
+      this.log.info(
+        { executorId: record.executorId, containerId, node },
+        'Executor finished (exit status 0); not replaced',
+      );
     } else {
       if (exit.kind === 'failed') {
         this.failures.push({ executorId: record.executorId, containerId, node, reason: exit.reason });
       }
       replaced = !this.stopping && !this.failureLimitReached;
       this.log.warn(
-        { executorId: record.executorId, containerId, node, exitStatus: exit.exitStatus, counted: exit.kind === 'failed', failures: this.failures.length, replaced },
+        {
+          executorId: record.executorId,
+          containerId,
+          node,
+          exitStatus: exit.exitStatus,
+          counted: exit.kind === 'failed',
+          failures: this.failures.length,
+          replaced,
+        },
         `Executor ${record.executorId} lost: ${exit.reason}`,
       );
     }

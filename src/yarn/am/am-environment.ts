@@ -43,7 +43,9 @@ function port(env: Env, name: string): number {
   const raw = required(env, name);
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new ConfigError('AM_ENV_INVALID', `${name}=${raw} is not a port number`, { context: { variable: name } });
+    throw new ConfigError('AM_ENV_INVALID', `${name}=${raw} is not a port number`, {
+      context: { variable: name },
+    });
   }
   return n;
 }
@@ -66,7 +68,8 @@ export function readAmEnvironment(env: Env, localResourcesVar: string): AmEnviro
     logDirs: (env.LOG_DIRS ?? '').split(',').filter(Boolean),
     tokenFile: required(env, 'HADOOP_TOKEN_FILE_LOCATION'),
     webProxyBase: env.APPLICATION_WEB_PROXY_BASE || undefined,
-    maxAppAttempts: maxAttempts !== undefined && Number.isInteger(maxAttempts) && maxAttempts > 0 ? maxAttempts : undefined,
+    maxAppAttempts:
+      maxAttempts !== undefined && Number.isInteger(maxAttempts) && maxAttempts > 0 ? maxAttempts : undefined,
     stagingDir: env.SPARK_YARN_STAGING_DIR || undefined,
     user: env.SPARK_USER || env.USER || 'unknown',
     localResources: env[localResourcesVar] || undefined,

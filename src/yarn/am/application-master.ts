@@ -117,12 +117,18 @@ export class ApplicationMaster {
   /** Records the end of the application; the first call wins. */
   finish(status: FinalApplicationStatus, exitCode: AmExitCodeValue, diagnostics: string): void {
     if (this.outcome) {
-      this.log.info({ status, exitCode, diagnostics, first: this.outcome.status }, 'Final status already decided; ignoring a later cause');
+      this.log.info(
+        { status, exitCode, diagnostics, first: this.outcome.status },
+        'Final status already decided; ignoring a later cause',
+      );
       return;
     }
     this.outcome = { status, exitCode, diagnostics };
     const level = status === 'SUCCEEDED' ? 'info' : 'error';
-    this.log[level]({ finalStatus: status, exitCode }, `Final app status: ${status}, exitCode: ${exitCode}${diagnostics ? `, (reason: ${diagnostics})` : ''}`);
+    this.log[level](
+      { finalStatus: status, exitCode },
+      `Final app status: ${status}, exitCode: ${exitCode}${diagnostics ? `, (reason: ${diagnostics})` : ''}`,
+    );
     this.resolveFinished();
     this.wake?.();
   }
@@ -139,12 +145,18 @@ export class ApplicationMaster {
         this.reporterDone = this.reporter(this.allocator);
         this.options.runDriver().then(
           () => this.finish('SUCCEEDED', AmExitCode.SUCCESS, ''),
-          (e: unknown) => this.finish('FAILED', AmExitCode.EXCEPTION_USER_CLASS, `User application exited with an error: ${messageOf(e)}`),
+          (e: unknown) =>
+            this.finish(
+              'FAILED',
+              AmExitCode.EXCEPTION_USER_CLASS,
+              `User application exited with an error: ${messageOf(e)}`,
+            ),
         );
       }
       await this.finished;
     } catch (e) {
-      const code = this.state === 'REGISTERING' ? AmExitCode.REGISTRATION_FAILED : AmExitCode.UNCAUGHT_EXCEPTION;
+      const code =
+        this.state === 'REGISTERING' ? AmExitCode.REGISTRATION_FAILED : AmExitCode.UNCAUGHT_EXCEPTION;
       this.finish('FAILED', code, messageOf(e));
     }
     await this.shutdown();
@@ -168,7 +180,11 @@ export class ApplicationMaster {
         const retriable = isTsparkError(e) && e.retriable;
         this.log.warn({ err: messageOf(e), failuresInARow }, 'allocate heartbeat failed');
         if (!retriable || failuresInARow >= MAX_REPORTER_FAILURES) {
-          this.finish('FAILED', AmExitCode.REPORTER_FAILURE, `the allocate heartbeat to the ResourceManager failed ${failuresInARow} time(s): ${messageOf(e)}`);
+          this.finish(
+            'FAILED',
+            AmExitCode.REPORTER_FAILURE,
+            `the allocate heartbeat to the ResourceManager failed ${failuresInARow} time(s): ${messageOf(e)}`,
+          );
           break;
         }
       }
@@ -207,7 +223,11 @@ export class ApplicationMaster {
     if (this.registered && !this.shutdownByRm) {
       if (final) {
         try {
-          await this.options.session.unregister(outcome.status, outcome.diagnostics, this.options.registration.trackingUrl);
+          await this.options.session.unregister(
+            outcome.status,
+            outcome.diagnostics,
+            this.options.registration.trackingUrl,
+          );
         } catch (e) {
           this.log.error({ err: messageOf(e) }, 'Could not unregister from the ResourceManager');
         }
@@ -219,7 +239,11 @@ export class ApplicationMaster {
       }
     }
     if (final && !this.options.preserveStagingFiles) {
-      await this.options.cleanupStaging().catch((e: unknown) => this.log.warn({ err: messageOf(e) }, 'Could not delete the staging directory'));
+      await this.options
+        .cleanupStaging()
+        .catch((e: unknown) =>
+          this.log.warn({ err: messageOf(e) }, 'Could not delete the staging directory'),
+        );
     }
     try {
       await this.options.close();
@@ -237,7 +261,9 @@ export class ApplicationMaster {
     while (allocator.numExecutors > 0 && this.options.now() < deadline) {
       await allocator.allocateResources(1);
       if (allocator.numExecutors === 0) break;
-      await new Promise((r) => setTimeout(r, Math.min(allocator.nextHeartbeatDelayMs(), Math.max(0, deadline - this.options.now()))));
+      await new Promise((r) =>
+        setTimeout(r, Math.min(allocator.nextHeartbeatDelayMs(), Math.max(0, deadline - this.options.now()))),
+      );
     }
     if (allocator.numExecutors > 0) {
       this.log.info({ executors: allocator.numExecutors }, 'Stopping executors that are still running');

@@ -85,7 +85,11 @@ function msConf(hadoopConf: HadoopConf, key: string, fallback: number): number {
  * sets it (Hadoop 3.4 does not), else Spark's rule — spark.yarn.maxAppAttempts
  * capped by yarn.resourcemanager.am.max-attempts (default 2).
  */
-export function maxAppAttempts(env: Pick<AmEnvironment, 'maxAppAttempts'>, conf: SparkConf, hadoopConf: HadoopConf): number {
+export function maxAppAttempts(
+  env: Pick<AmEnvironment, 'maxAppAttempts'>,
+  conf: SparkConf,
+  hadoopConf: HadoopConf,
+): number {
   if (env.maxAppAttempts !== undefined) return env.maxAppAttempts;
   const yarnMax = Number(hadoopConf.getTrimmed('yarn.resourcemanager.am.max-attempts') ?? '2');
   const clusterMax = Number.isInteger(yarnMax) && yarnMax > 0 ? yarnMax : 2;
@@ -126,8 +130,16 @@ export async function startApplicationMaster(input: BootstrapInput): Promise<Run
     logger: log,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     now: () => Date.now(),
-    connectMaxWaitMs: msConf(hadoopConf, 'yarn.resourcemanager.connect.max-wait.ms', DEFAULT_RM_CONNECT_MAX_WAIT_MS),
-    connectRetryIntervalMs: msConf(hadoopConf, 'yarn.resourcemanager.connect.retry-interval.ms', DEFAULT_RM_CONNECT_RETRY_INTERVAL_MS),
+    connectMaxWaitMs: msConf(
+      hadoopConf,
+      'yarn.resourcemanager.connect.max-wait.ms',
+      DEFAULT_RM_CONNECT_MAX_WAIT_MS,
+    ),
+    connectRetryIntervalMs: msConf(
+      hadoopConf,
+      'yarn.resourcemanager.connect.retry-interval.ms',
+      DEFAULT_RM_CONNECT_RETRY_INTERVAL_MS,
+    ),
   });
 
   // --- Executors ------------------------------------------------------------------------
@@ -141,10 +153,15 @@ export async function startApplicationMaster(input: BootstrapInput): Promise<Run
     overheadKey: Config.EXECUTOR_MEMORY_OVERHEAD.key,
   });
   const numExecutors = conf.require(Config.EXECUTOR_INSTANCES);
-  const maxExecutorFailures = conf.getEntry(Config.YARN_MAX_EXECUTOR_FAILURES) ?? Math.max(2 * numExecutors, 3);
-  const localResources = env.localResources ? toIpcLocalResources(decodeLocalResourcesEnv(env.localResources)) : {};
+  const maxExecutorFailures =
+    conf.getEntry(Config.YARN_MAX_EXECUTOR_FAILURES) ?? Math.max(2 * numExecutors, 3);
+  const localResources = env.localResources
+    ? toIpcLocalResources(decodeLocalResourcesEnv(env.localResources))
+    : {};
   if (!env.localResources) {
-    log.warn('The client passed no local resources for executors (submitted by an older tspark?): executors get none');
+    log.warn(
+      'The client passed no local resources for executors (submitted by an older tspark?): executors get none',
+    );
   }
   const executorTokens = writeTokenStorage(withoutAmRmToken(input.credentials));
   const commandOverride = conf.getEntry(Config.YARN_EXECUTOR_COMMAND);
@@ -216,7 +233,10 @@ export async function startApplicationMaster(input: BootstrapInput): Promise<Run
     const server = statusServer;
     closeables.push(() => server.close());
   } catch (e) {
-    log.warn({ err: (e as Error).message }, 'Could not start the status page; registering without a tracking URL');
+    log.warn(
+      { err: (e as Error).message },
+      'Could not start the status page; registering without a tracking URL',
+    );
   }
 
   // --- Staging cleanup ----------------------------------------------------------------------
@@ -236,7 +256,11 @@ export async function startApplicationMaster(input: BootstrapInput): Promise<Run
         checkAgainstMaximum(
           executorSize,
           { memory: registration.maximumCapability.memoryMb, vCores: registration.maximumCapability.vcores },
-          { memoryKey: Config.EXECUTOR_MEMORY.key, overheadKey: Config.EXECUTOR_MEMORY_OVERHEAD.key, coresKey: Config.EXECUTOR_CORES.key },
+          {
+            memoryKey: Config.EXECUTOR_MEMORY.key,
+            overheadKey: Config.EXECUTOR_MEMORY_OVERHEAD.key,
+            coresKey: Config.EXECUTOR_CORES.key,
+          },
         );
       }
       allocator = new YarnAllocator({
@@ -251,7 +275,13 @@ export async function startApplicationMaster(input: BootstrapInput): Promise<Run
         stderrTail,
       });
       log.info(
-        { executors: numExecutors, container: executorSize.explanation, vcores: executorSize.vCores, maxExecutorFailures, command: commandOverride ? 'spark.tspark.yarn.executorCommand' : 'executor entry' },
+        {
+          executors: numExecutors,
+          container: executorSize.explanation,
+          vcores: executorSize.vCores,
+          maxExecutorFailures,
+          command: commandOverride ? 'spark.tspark.yarn.executorCommand' : 'executor entry',
+        },
         'Allocator started',
       );
       return allocator;
@@ -269,7 +299,14 @@ export async function startApplicationMaster(input: BootstrapInput): Promise<Run
     now: () => Date.now(),
   });
   log.info(
-    { containerId: env.containerIdText, nodeManager: `${env.nmHost}:${env.nmPort}`, trackingUrl: statusServer?.url, rm: endpoints.map((e) => e.address), attempt: attempt.attemptId, maxAttempts: maxAppAttempts(env, conf, hadoopConf) },
+    {
+      containerId: env.containerIdText,
+      nodeManager: `${env.nmHost}:${env.nmPort}`,
+      trackingUrl: statusServer?.url,
+      rm: endpoints.map((e) => e.address),
+      attempt: attempt.attemptId,
+      maxAttempts: maxAppAttempts(env, conf, hadoopConf),
+    },
     'ApplicationMaster started',
   );
   ref.am = am;

@@ -79,14 +79,22 @@ export function describeContainerExit(input: DescribeExitInput): ExecutorExit {
         reason: `node lost or container aborted by YARN${diagnosticsSuffix(status)}`,
       };
     case ContainerExitStatus.PREEMPTED:
-      return { kind: 'lost', exitStatus: code, reason: 'preempted by the YARN scheduler to make room for other applications' };
+      return {
+        kind: 'lost',
+        exitStatus: code,
+        reason: 'preempted by the YARN scheduler to make room for other applications',
+      };
     case ContainerExitStatus.DISKS_FAILED:
       return { kind: 'lost', exitStatus: code, reason: 'the NodeManager lost its local or log disks' };
     case ContainerExitStatus.KILLED_BY_RESOURCEMANAGER:
     case ContainerExitStatus.KILLED_BY_APPMASTER:
     case ContainerExitStatus.KILLED_AFTER_APP_COMPLETION:
     case ContainerExitStatus.KILLED_BY_CONTAINER_SCHEDULER:
-      return { kind: 'lost', exitStatus: code, reason: `killed by YARN (exit status ${code})${diagnosticsSuffix(status)}` };
+      return {
+        kind: 'lost',
+        exitStatus: code,
+        reason: `killed by YARN (exit status ${code})${diagnosticsSuffix(status)}`,
+      };
     default:
       break;
   }
@@ -95,11 +103,8 @@ export function describeContainerExit(input: DescribeExitInput): ExecutorExit {
     return { kind: 'failed', exitStatus: code, reason: memory };
   }
   const tail = input.stderrTail?.trim() ? lastLines(input.stderrTail, 5) : undefined;
-  const signal =
-    code === EXIT_SIGTERM ? ' (SIGTERM)' : code === EXIT_SIGKILL ? ' (SIGKILL)' : '';
-  const detail = tail
-    ? `; last lines of its stderr:\n${indent(tail)}`
-    : diagnosticsSuffix(status);
+  const signal = code === EXIT_SIGTERM ? ' (SIGTERM)' : code === EXIT_SIGKILL ? ' (SIGKILL)' : '';
+  const detail = tail ? `; last lines of its stderr:\n${indent(tail)}` : diagnosticsSuffix(status);
   return { kind: 'failed', exitStatus: code, reason: `exited with code ${code}${signal}${detail}` };
 }
 

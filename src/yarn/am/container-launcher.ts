@@ -1,6 +1,11 @@
 import type { Logger } from '../../log.js';
 import type { RpcCallOptions } from '../../hadoop/ipc/rpc-channel.js';
-import { formatContainerId, formatNodeId, type ContainerId, type NodeId } from '../../hadoop/ipc/protocols/yarn-ids.js';
+import {
+  formatContainerId,
+  formatNodeId,
+  type ContainerId,
+  type NodeId,
+} from '../../hadoop/ipc/protocols/yarn-ids.js';
 import type {
   Container,
   ContainerLaunchContext,
@@ -20,7 +25,10 @@ import type { NmTokenCache } from './nm-tokens.js';
 
 /** ContainerManagementProtocolClient, or a fake in tests. */
 export interface NodeManagerProtocol {
-  startContainers(requests: StartContainerRequest[], options?: RpcCallOptions): Promise<StartContainersResponse>;
+  startContainers(
+    requests: StartContainerRequest[],
+    options?: RpcCallOptions,
+  ): Promise<StartContainersResponse>;
   stopContainers(ids: ContainerId[], options?: RpcCallOptions): Promise<StopContainersResponse>;
 }
 
@@ -67,16 +75,28 @@ export class NodeManagerLauncher implements ExecutorLauncher {
     const node = formatNodeId(container.nodeId);
     const containerId = formatContainerId(container.id);
     if (!this.options.nmTokens.get(container.nodeId)) {
-      throw new ContainerLaunchError(`no NMToken for NodeManager ${node} (the ResourceManager sends it with the first container on a node)`, { node, containerId });
+      throw new ContainerLaunchError(
+        `no NMToken for NodeManager ${node} (the ResourceManager sends it with the first container on a node)`,
+        { node, containerId },
+      );
     }
     if (!container.containerToken) {
-      throw new ContainerLaunchError(`container ${containerId} came without a container token`, { node, containerId });
+      throw new ContainerLaunchError(`container ${containerId} came without a container token`, {
+        node,
+        containerId,
+      });
     }
     const response = await this.connection(container.nodeId).protocol.startContainers(
-      [{ launchContext: this.options.launchContext(container, executorId), containerToken: container.containerToken }],
+      [
+        {
+          launchContext: this.options.launchContext(container, executorId),
+          containerToken: container.containerToken,
+        },
+      ],
       this.callOptions(),
     );
-    const failure = response.failed.find((f) => formatContainerId(f.containerId) === containerId) ?? response.failed[0];
+    const failure =
+      response.failed.find((f) => formatContainerId(f.containerId) === containerId) ?? response.failed[0];
     if (failure) {
       const cls = failure.exception.className.slice(failure.exception.className.lastIndexOf('.') + 1);
       throw new ContainerLaunchError(
@@ -103,10 +123,16 @@ export class NodeManagerLauncher implements ExecutorLauncher {
             this.callOptions(),
           );
           for (const f of r.failed) {
-            this.log.warn({ containerId: formatContainerId(f.containerId), err: f.exception.message }, 'NodeManager could not stop a container');
+            this.log.warn(
+              { containerId: formatContainerId(f.containerId), err: f.exception.message },
+              'NodeManager could not stop a container',
+            );
           }
         } catch (e) {
-          this.log.warn({ node: formatNodeId(nodeId), err: (e as Error).message }, 'Could not reach a NodeManager to stop its containers');
+          this.log.warn(
+            { node: formatNodeId(nodeId), err: (e as Error).message },
+            'Could not reach a NodeManager to stop its containers',
+          );
         }
       }),
     );

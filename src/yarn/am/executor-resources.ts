@@ -19,7 +19,8 @@ export function encodeLocalResourcesEnv(resources: Readonly<Record<string, RestL
 export function decodeLocalResourcesEnv(value: string): Record<string, RestLocalResource> {
   try {
     const parsed = JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as unknown;
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('not an object');
     return parsed as Record<string, RestLocalResource>;
   } catch (e) {
     throw new ConfigError(
@@ -36,7 +37,9 @@ export function toIpcLocalResource(r: RestLocalResource): IpcLocalResource {
   try {
     url = new URL(r.resource);
   } catch (e) {
-    throw new ConfigError('AM_LOCAL_RESOURCE_URL', `local resource '${r.resource}' is not a URL`, { cause: e });
+    throw new ConfigError('AM_LOCAL_RESOURCE_URL', `local resource '${r.resource}' is not a URL`, {
+      cause: e,
+    });
   }
   return {
     url: {

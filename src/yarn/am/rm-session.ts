@@ -75,7 +75,8 @@ export class AmRmSession {
   private readonly log: Logger;
 
   constructor(private readonly options: AmRmSessionOptions) {
-    if (options.endpoints.length === 0) throw new Error('AmRmSession needs at least one ResourceManager address');
+    if (options.endpoints.length === 0)
+      throw new Error('AmRmSession needs at least one ResourceManager address');
     this.token = options.token;
     this.log = options.logger.child({ component: 'rm-session' });
   }
@@ -107,12 +108,18 @@ export class AmRmSession {
           this.active = endpoint;
           this.registration = request;
           this.responseId = 0;
-          this.log.info({ rm: endpoint.address, queue: response.queue }, 'Registered with the ResourceManager');
+          this.log.info(
+            { rm: endpoint.address, queue: response.queue },
+            'Registered with the ResourceManager',
+          );
           return response;
         } catch (e) {
           lastError = e;
           if (!isRetriable(e)) throw registrationError(endpoint.address, e, false);
-          this.log.warn({ rm: endpoint.address, err: (e as Error).message, round }, 'ResourceManager scheduler not reachable; retrying');
+          this.log.warn(
+            { rm: endpoint.address, err: (e as Error).message, round },
+            'ResourceManager scheduler not reachable; retrying',
+          );
         }
       }
       if (this.options.now() + this.options.connectRetryIntervalMs > deadline) break;
@@ -144,14 +151,21 @@ export class AmRmSession {
         return response;
       } catch (e) {
         if (!isRetriable(e) || attempt + 1 >= ALLOCATE_RETRIES) throw e;
-        this.log.warn({ err: (e as Error).message, attempt }, 'allocate failed; repeating it with the same response id');
+        this.log.warn(
+          { err: (e as Error).message, attempt },
+          'allocate failed; repeating it with the same response id',
+        );
         await this.options.sleep(this.options.connectRetryIntervalMs);
       }
     }
   }
 
   /** Unregisters; repeats until the RM reports the final state saved. */
-  async unregister(finalStatus: FinalApplicationStatus, diagnostics: string, trackingUrl: string): Promise<void> {
+  async unregister(
+    finalStatus: FinalApplicationStatus,
+    diagnostics: string,
+    trackingUrl: string,
+  ): Promise<void> {
     const deadline = this.options.now() + FINISH_TIMEOUT_MS;
     for (let attempt = 0; ; attempt++) {
       let unregistered = false;

@@ -32,7 +32,10 @@ function escapeHtml(s: string): string {
 
 export function renderStatusHtml(s: AmStatus): string {
   const rows = s.executors
-    .map((e) => `<tr><td>${escapeHtml(e.executorId)}</td><td>${escapeHtml(e.containerId)}</td><td>${escapeHtml(e.node)}</td><td>${escapeHtml(e.state)}</td></tr>`)
+    .map(
+      (e) =>
+        `<tr><td>${escapeHtml(e.executorId)}</td><td>${escapeHtml(e.containerId)}</td><td>${escapeHtml(e.node)}</td><td>${escapeHtml(e.state)}</td></tr>`,
+    )
     .join('');
   return (
     `<!doctype html><html><head><meta charset="utf-8"><title>tspark ${escapeHtml(s.appId)}</title></head><body>` +

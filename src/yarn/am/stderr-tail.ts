@@ -12,7 +12,9 @@ export const STDERR_TAIL_BYTES = 4096;
  * NodeManager still keeps it (until log aggregation at the end of the
  * application). Undefined when it cannot be had.
  */
-export function nodeManagerStderrTail(http: NodeManagerHttp): (container: Container) => Promise<string | undefined> {
+export function nodeManagerStderrTail(
+  http: NodeManagerHttp,
+): (container: Container) => Promise<string | undefined> {
   return async (container) => {
     if (!container.nodeHttpAddress) return undefined;
     const id = formatContainerId(container.id);

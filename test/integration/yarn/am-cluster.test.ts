@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +37,11 @@ interface Run {
   ms: number;
 }
 
-function runCli(args: string[], env: Record<string, string>, onStderr?: (text: string) => void): Promise<Run> {
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+  onStderr?: (text: string) => void,
+): Promise<Run> {
   const start = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [SUBMIT, ...args], {
@@ -47,7 +60,8 @@ function runCli(args: string[], env: Record<string, string>, onStderr?: (text: s
   });
 }
 
-const appIdOf = (text: string): string | undefined => /Submitted application (application_\d+_\d+)/.exec(text)?.[1];
+const appIdOf = (text: string): string | undefined =>
+  /Submitted application (application_\d+_\d+)/.exec(text)?.[1];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let cluster: HadoopCluster;
@@ -72,12 +86,18 @@ export default async function main(sc: SparkContext, args: string[]): Promise<vo
 let app: string;
 
 const base = (extra: string[] = []) => [
-  '--master', 'yarn',
-  '--deploy-mode', 'cluster',
-  '--driver-memory', '256m',
-  '--executor-memory', '256m',
-  '--conf', 'spark.yarn.maxAppAttempts=1',
-  '--conf', `spark.tspark.yarn.runtimeDir=${runtimeDir}`,
+  '--master',
+  'yarn',
+  '--deploy-mode',
+  'cluster',
+  '--driver-memory',
+  '256m',
+  '--executor-memory',
+  '256m',
+  '--conf',
+  'spark.yarn.maxAppAttempts=1',
+  '--conf',
+  `spark.tspark.yarn.runtimeDir=${runtimeDir}`,
   ...extra,
 ];
 
@@ -103,7 +123,12 @@ function containersInLogs(logs: string): Map<string, string> {
 function logOf(logs: string, containerId: string, file: string): string {
   const parts = logs.split(/^Container: /m).filter((p) => p.startsWith(`${containerId} `));
   return parts
-    .map((p) => new RegExp(`LogType:${file}\\n[\\s\\S]*?LogContents:\\n([\\s\\S]*?)End of LogType:${file}`).exec(p)?.[1] ?? '')
+    .map(
+      (p) =>
+        new RegExp(`LogType:${file}\\n[\\s\\S]*?LogContents:\\n([\\s\\S]*?)End of LogType:${file}`).exec(
+          p,
+        )?.[1] ?? '',
+    )
     .join('');
 }
 
@@ -114,7 +139,12 @@ function confWith(props: Record<string, string>): string {
   let xml = readFileSync(p, 'utf8');
   for (const [name, value] of Object.entries(props)) {
     const re = new RegExp(`(<name>${name.replace(/\./g, '\\.')}</name>\\s*<value>)[^<]*(</value>)`);
-    xml = re.test(xml) ? xml.replace(re, `$1${value}$2`) : xml.replace('</configuration>', `<property><name>${name}</name><value>${value}</value></property></configuration>`);
+    xml = re.test(xml)
+      ? xml.replace(re, `$1${value}$2`)
+      : xml.replace(
+          '</configuration>',
+          `<property><name>${name}</name><value>${value}</value></property></configuration>`,
+        );
   }
   writeFileSync(p, xml);
   return dir;
@@ -135,7 +165,12 @@ function amPid(containerId: string): number | undefined {
       const exe = readlinkSync(`/proc/${entry}/exe`);
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       // The node process itself, not the NodeManager's bash launcher around it.
-      if (cwd.endsWith(`/${containerId}`) && path.basename(exe).startsWith('node') && cmd.includes('dist/am/main.js')) return Number(entry);
+      if (
+        cwd.endsWith(`/${containerId}`) &&
+        path.basename(exe).startsWith('node') &&
+        cmd.includes('dist/am/main.js')
+      )
+        return Number(entry);
     } catch {
       // process gone or not ours
     }
@@ -165,7 +200,20 @@ describe('the ApplicationMaster on the real cluster', () => {
     // two fit on a 6 GiB NodeManager, so three need both. main waits 25 s so that a NodeManager that
     // first has to localize the runtime still runs its executor to the end.
     const r = await runCli(
-      [...base(['--executor-memory', '2g', '--num-executors', '3', '--conf', 'spark.tspark.yarn.executorCommand=sleep 3']), '--name', 'am-three-executors', app, '25'],
+      [
+        ...base([
+          '--executor-memory',
+          '2g',
+          '--num-executors',
+          '3',
+          '--conf',
+          'spark.tspark.yarn.executorCommand=sleep 3',
+        ]),
+        '--name',
+        'am-three-executors',
+        app,
+        '25',
+      ],
       env,
     );
     const appId = appIdOf(r.stderr);
@@ -177,18 +225,30 @@ describe('the ApplicationMaster on the real cluster', () => {
     const attempts = await rm.getApplicationAttempts(appId!);
     expect(attempts).toHaveLength(1);
 
-    const logs = await yarnLogs(appId!, /Unregistered from the ResourceManager[\s\S]*End of LogType:stderr/, 4);
+    const logs = await yarnLogs(
+      appId!,
+      /Unregistered from the ResourceManager[\s\S]*End of LogType:stderr/,
+      4,
+    );
     const amContainer = attempts[0]!.containerId;
     const amLog = logOf(logs, amContainer, 'stderr');
     expect(amLog).toMatch(/Registered with the ResourceManager/);
     // Hadoop's aggregated logs name every container that ran, and its node.
     const executors = [...containersInLogs(logs)].filter(([id]) => id !== amContainer);
     expect(executors, logs.slice(0, 3000)).toHaveLength(3);
-    expect(new Set(executors.map(([, node]) => node))).toEqual(new Set(cluster.nodeManagers.map((n) => n.nodeId.replace(':', '_'))));
+    expect(new Set(executors.map(([, node]) => node))).toEqual(
+      new Set(cluster.nodeManagers.map((n) => n.nodeId.replace(':', '_'))),
+    );
     // The AM launched exactly those, and saw each one exit 0.
-    const launched = [...amLog.matchAll(/Launching executor \{[^}]*containerId=(container_\w+)/g)].map((m) => m[1]);
+    const launched = [...amLog.matchAll(/Launching executor \{[^}]*containerId=(container_\w+)/g)].map(
+      (m) => m[1],
+    );
     expect(new Set(launched)).toEqual(new Set(executors.map(([id]) => id)));
-    const finished = [...amLog.matchAll(/Executor finished \(exit status 0\); not replaced \{[^}]*containerId=(container_\w+)/g)].map((m) => m[1]);
+    const finished = [
+      ...amLog.matchAll(
+        /Executor finished \(exit status 0\); not replaced \{[^}]*containerId=(container_\w+)/g,
+      ),
+    ].map((m) => m[1]);
     expect(new Set(finished)).toEqual(new Set(launched));
     expect(amLog).toMatch(/Unregistered from the ResourceManager \{[^}]*finalStatus=SUCCEEDED/);
     expect(logOf(logs, amContainer, 'stdout')).toContain('sum is 30');
@@ -204,7 +264,18 @@ describe('the ApplicationMaster on the real cluster', () => {
 
   it('replaces failing executors and fails the application at spark.yarn.max.executor.failures, naming them', async () => {
     const r = await runCli(
-      [...base(['--num-executors', '2', '--conf', 'spark.yarn.max.executor.failures=3', '--conf', 'spark.tspark.yarn.executorCommand=echo "executor refused: marker-7" >&2; exit 1']), app, '300'],
+      [
+        ...base([
+          '--num-executors',
+          '2',
+          '--conf',
+          'spark.yarn.max.executor.failures=3',
+          '--conf',
+          'spark.tspark.yarn.executorCommand=echo "executor refused: marker-7" >&2; exit 1',
+        ]),
+        app,
+        '300',
+      ],
       env,
     );
     const appId = appIdOf(r.stderr);
@@ -223,9 +294,25 @@ describe('the ApplicationMaster on the real cluster', () => {
 
   it('an AM killed mid-run is retried as attempt 2 when spark.yarn.maxAppAttempts allows it', async () => {
     let appId: string | undefined;
-    const run = runCli([...base(['--num-executors', '1', '--conf', 'spark.yarn.maxAppAttempts=2', '--conf', 'spark.tspark.yarn.executorCommand=sleep 1']), app, '300', '1'], env, (t) => {
-      appId ??= appIdOf(t);
-    });
+    const run = runCli(
+      [
+        ...base([
+          '--num-executors',
+          '1',
+          '--conf',
+          'spark.yarn.maxAppAttempts=2',
+          '--conf',
+          'spark.tspark.yarn.executorCommand=sleep 1',
+        ]),
+        app,
+        '300',
+        '1',
+      ],
+      env,
+      (t) => {
+        appId ??= appIdOf(t);
+      },
+    );
     const pid = await killAmWhenRunning(() => appId, 1);
     expect(pid).toBeGreaterThan(0);
     const r = await run;
@@ -240,9 +327,13 @@ describe('the ApplicationMaster on the real cluster', () => {
 
   it('an AM killed mid-run in its last attempt: the application is reported FAILED with the reason', async () => {
     let appId: string | undefined;
-    const run = runCli([...base(['--num-executors', '1', '--conf', 'spark.tspark.yarn.executorCommand=sleep 1']), app, '300'], env, (t) => {
-      appId ??= appIdOf(t);
-    });
+    const run = runCli(
+      [...base(['--num-executors', '1', '--conf', 'spark.tspark.yarn.executorCommand=sleep 1']), app, '300'],
+      env,
+      (t) => {
+        appId ??= appIdOf(t);
+      },
+    );
     await killAmWhenRunning(() => appId, 1);
     const r = await run;
     expect(r.code, r.stderr).toBe(ExitCode.APP_FAILED);
@@ -255,12 +346,15 @@ describe('the ApplicationMaster on the real cluster', () => {
     const file = path.join(work, 'timer-throw.ts');
     writeFileSync(
       file,
-      "export default async function main(): Promise<void> {\n" +
+      'export default async function main(): Promise<void> {\n' +
         "  setTimeout(() => { throw new Error('thrown from a timer: marker-9'); }, 10);\n" +
         '  await new Promise((r) => setTimeout(r, 120_000));\n' +
         '}\n',
     );
-    const r = await runCli([...base(['--num-executors', '1', '--conf', 'spark.tspark.yarn.executorCommand=sleep 1']), file], env);
+    const r = await runCli(
+      [...base(['--num-executors', '1', '--conf', 'spark.tspark.yarn.executorCommand=sleep 1']), file],
+      env,
+    );
     expect(r.code, r.stderr).toBe(ExitCode.APP_FAILED);
     expect(r.stderr).toContain('Uncaught error: thrown from a timer: marker-9');
     expect(r.ms).toBeLessThan(100_000);
@@ -295,7 +389,10 @@ HADOOP_TOKEN_FILE_LOCATION="$PWD/bad_container_tokens" exec node "$@"
 `,
     );
     chmodSync(wrapper, 0o755);
-    const r = await runCli([...base(['--num-executors', '1', '--conf', `spark.tspark.node=${wrapper}`]), app, '0'], env);
+    const r = await runCli(
+      [...base(['--num-executors', '1', '--conf', `spark.tspark.node=${wrapper}`]), app, '0'],
+      env,
+    );
     expect(r.code, r.stderr).toBe(ExitCode.APP_FAILED);
     expect(r.stderr).toContain("refused the ApplicationMaster's registration");
     expect(r.stderr).toContain('SaslException');
@@ -322,4 +419,3 @@ async function killAmWhenRunning(appId: () => string | undefined, attempt: numbe
   }
   throw new Error('the AM never reached RUNNING');
 }
-

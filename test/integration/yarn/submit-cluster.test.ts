@@ -28,7 +28,11 @@ interface Run {
   stderr: string;
 }
 
-function runCli(args: string[], env: Record<string, string>, onStderr?: (text: string) => void): Promise<Run> {
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+  onStderr?: (text: string) => void,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [SUBMIT, ...args], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TSPARK_LOG_LEVEL: 'info', ...env },
@@ -46,7 +50,8 @@ function runCli(args: string[], env: Record<string, string>, onStderr?: (text: s
   });
 }
 
-const appIdOf = (text: string): string | undefined => /Submitted application (application_\d+_\d+)/.exec(text)?.[1];
+const appIdOf = (text: string): string | undefined =>
+  /Submitted application (application_\d+_\d+)/.exec(text)?.[1];
 
 let cluster: HadoopCluster;
 let hdfs: WebHdfsClient;
@@ -70,7 +75,10 @@ function confWith(file: string, name: string, value: string): string {
   const re = new RegExp(`(<name>${name.replace(/\./g, '\\.')}</name>\\s*<value>)[^<]*(</value>)`);
   const replaced = re.test(xml)
     ? xml.replace(re, `$1${value}$2`)
-    : xml.replace('</configuration>', `<property><name>${name}</name><value>${value}</value></property></configuration>`);
+    : xml.replace(
+        '</configuration>',
+        `<property><name>${name}</name><value>${value}</value></property></configuration>`,
+      );
   writeFileSync(p, replaced);
   return dir;
 }
@@ -106,7 +114,17 @@ afterAll(async () => {
 describe('tspark-submit --master yarn --deploy-mode cluster', () => {
   it('stages, submits, runs the application in the AM and reports SUCCEEDED; a second submission reuses the runtime', async () => {
     const before = await stagingEntries();
-    const first = await runCli([...base(['--conf', 'spark.tspark.yarn.executorCommand=true']), '--name', 'staging-check', APP, 'a b', '--x'], env);
+    const first = await runCli(
+      [
+        ...base(['--conf', 'spark.tspark.yarn.executorCommand=true']),
+        '--name',
+        'staging-check',
+        APP,
+        'a b',
+        '--x',
+      ],
+      env,
+    );
     const appId = appIdOf(first.stderr);
     expect(appId, first.stderr).toBeDefined();
     expect(first.stderr).toContain(`Application report for ${appId} (state: ACCEPTED)`);
@@ -124,7 +142,9 @@ describe('tspark-submit --master yarn --deploy-mode cluster', () => {
     // Staging directory gone; runtime uploaded once into the shared directory.
     expect(await stagingEntries()).toEqual(before);
     const runtime = await hdfs.listStatus(runtimeDir);
-    expect(runtime.map((s) => s.name)).toEqual([expect.stringMatching(/^tspark-runtime-0\.1\.0-[0-9a-f]{12}\.tgz$/)]);
+    expect(runtime.map((s) => s.name)).toEqual([
+      expect.stringMatching(/^tspark-runtime-0\.1\.0-[0-9a-f]{12}\.tgz$/),
+    ]);
     const firstMtime = runtime[0]!.modificationTime;
 
     // The AM container ran node with the bundle, the runtime and the conf localized: the
@@ -148,7 +168,14 @@ describe('tspark-submit --master yarn --deploy-mode cluster', () => {
   });
 
   it('a failing application ends FAILED and the client reports its error and where the logs are', async () => {
-    const r = await runCli([...base(['--conf', 'spark.tspark.yarn.executorCommand=true']), path.join(ROOT, 'examples', 'spark-pi.ts'), 'not-a-number'], env);
+    const r = await runCli(
+      [
+        ...base(['--conf', 'spark.tspark.yarn.executorCommand=true']),
+        path.join(ROOT, 'examples', 'spark-pi.ts'),
+        'not-a-number',
+      ],
+      env,
+    );
     const appId = appIdOf(r.stderr);
     expect(r.code, r.stderr).toBe(ExitCode.APP_FAILED);
     expect(r.stderr).toContain(`Error: Application ${appId} finished with status FAILED`);
@@ -159,7 +186,15 @@ describe('tspark-submit --master yarn --deploy-mode cluster', () => {
   it('kills a running application: --kill ends it KILLED and the submitting client exits with that reason', async () => {
     let submitted: string | undefined;
     const submission = runCli(
-      [...base(['--conf', `spark.tspark.node=${SLOW_NODE}`, '--conf', 'spark.yarn.appMasterEnv.TSPARK_TEST_DELAY=120']), APP],
+      [
+        ...base([
+          '--conf',
+          `spark.tspark.node=${SLOW_NODE}`,
+          '--conf',
+          'spark.yarn.appMasterEnv.TSPARK_TEST_DELAY=120',
+        ]),
+        APP,
+      ],
       env,
       (text) => {
         submitted ??= appIdOf(text);
@@ -195,7 +230,7 @@ describe('tspark-submit --master yarn --deploy-mode cluster', () => {
     expect(unknown.stderr).toMatch(/Error: .*application_1_0001/);
     const malformed = await runCli(['--master', 'yarn', '--kill', 'app-42'], env);
     expect(malformed.code).toBe(ExitCode.USAGE);
-    expect(malformed.stderr).toContain("is not a YARN application id");
+    expect(malformed.stderr).toContain('is not a YARN application id');
   });
 });
 
@@ -220,14 +255,16 @@ describe('bad input leaves no staging directory behind', () => {
       conf: undefined,
       args: ['--queue', 'no-such-queue'],
       code: ExitCode.USAGE,
-      message: /queue 'no-such-queue' does not exist in this cluster's scheduler: use --queue with one of .*default/,
+      message:
+        /queue 'no-such-queue' does not exist in this cluster's scheduler: use --queue with one of .*default/,
     },
     {
       what: 'AM memory above the cluster maximum',
       conf: undefined,
       args: ['--driver-memory', '100g'],
       code: ExitCode.RESOURCES,
-      message: /102400 MiB heap \(spark\.driver\.memory\) \+ 10240 MiB overhead .* = 112640 MiB, above this cluster's maximum container size/,
+      message:
+        /102400 MiB heap \(spark\.driver\.memory\) \+ 10240 MiB overhead .* = 112640 MiB, above this cluster's maximum container size/,
     },
     {
       what: 'executor memory above the cluster maximum',
@@ -261,7 +298,10 @@ describe('bad input leaves no staging directory behind', () => {
     const admin = new WebHdfsClient({ namenodes: [cluster.nameNodeUrl], user: cluster.superuser });
     await admin.mkdirs(`${readOnly}/${user}`, 0o755);
     try {
-      const r = await runCli([...base(['--conf', `spark.yarn.stagingDir=${readOnly}`]), APP], { ...env, HADOOP_USER_NAME: user });
+      const r = await runCli([...base(['--conf', `spark.yarn.stagingDir=${readOnly}`]), APP], {
+        ...env,
+        HADOOP_USER_NAME: user,
+      });
       expect(r.code, r.stderr).toBe(ExitCode.PERMISSION);
       expect(r.stderr).toMatch(/[Pp]ermission denied/);
       expect(r.stderr).toContain(user);

@@ -44,7 +44,13 @@ describe('YarnAllocator: asks', () => {
     const { rm, beat } = setup({ target: 3 });
     await beat();
     expect(rm.lastAsk()).toEqual([
-      expect.objectContaining({ priority: 1, resourceName: '*', numContainers: 3, capability: { memoryMb: 1408, vcores: 2 }, relaxLocality: true }),
+      expect.objectContaining({
+        priority: 1,
+        resourceName: '*',
+        numContainers: 3,
+        capability: { memoryMb: 1408, vcores: 2 },
+        relaxLocality: true,
+      }),
     ]);
     await beat();
     await beat();
@@ -107,7 +113,13 @@ describe('YarnAllocator: executor exits', () => {
     rm.complete(completed(a!, 1, 'Exception from container-launch.'));
     await beat();
     expect(exits).toEqual([
-      expect.objectContaining({ kind: 'failed', executorId: '1', containerId: id(a!.id), node: 'nm-a:45454', replaced: true }),
+      expect.objectContaining({
+        kind: 'failed',
+        executorId: '1',
+        containerId: id(a!.id),
+        node: 'nm-a:45454',
+        replaced: true,
+      }),
     ]);
     expect(exits[0]!.reason).toContain('exited with code 1');
     expect(exits[0]!.reason).toContain('Error: boom');
@@ -118,7 +130,12 @@ describe('YarnAllocator: executor exits', () => {
     rm.grant(['nm-a']);
     await beat();
     expect(allocator.numExecutors).toBe(2);
-    expect(allocator.executorsSnapshot().map((e) => e.executorId).sort()).toEqual(['2', '3']);
+    expect(
+      allocator
+        .executorsSnapshot()
+        .map((e) => e.executorId)
+        .sort(),
+    ).toEqual(['2', '3']);
     expect(b).toBeDefined();
   });
 
@@ -141,7 +158,10 @@ describe('YarnAllocator: executor exits', () => {
     await beat();
     const [a, b] = rm.grant(['nm-a', 'nm-b']);
     await beat();
-    rm.complete(completed(a!, -100, 'Container released on a *lost* node'), completed(b!, -102, 'Container preempted by scheduler'));
+    rm.complete(
+      completed(a!, -100, 'Container released on a *lost* node'),
+      completed(b!, -102, 'Container preempted by scheduler'),
+    );
     await beat();
     expect(exits.map((e) => [e.kind, e.replaced])).toEqual([
       ['lost', true],
@@ -162,7 +182,9 @@ describe('YarnAllocator: executor exits', () => {
     rm.complete(completed(a!, -104, 'Container killed on request. Exit code is 143'));
     await beat();
     expect(exits[0]!.kind).toBe('failed');
-    expect(exits[0]!.reason).toMatch(/killed for exceeding physical memory.*raise spark\.executor\.memoryOverhead/);
+    expect(exits[0]!.reason).toMatch(
+      /killed for exceeding physical memory.*raise spark\.executor\.memoryOverhead/,
+    );
   });
 
   it('counts a failed launch, releases that container and asks for another', async () => {
@@ -186,7 +208,9 @@ describe('YarnAllocator: executor exits', () => {
     await beat();
     let failures = 0;
     while (!allocator.failureLimitReached) {
-      const granted = rm.grant(Array.from({ length: rm.rows.get('1/*') ?? 0 }, (_, i) => (i % 2 ? 'nm-b' : 'nm-a')));
+      const granted = rm.grant(
+        Array.from({ length: rm.rows.get('1/*') ?? 0 }, (_, i) => (i % 2 ? 'nm-b' : 'nm-a')),
+      );
       await beat();
       rm.complete(...granted.map((c) => completed(c, 1)));
       failures += granted.length;
@@ -198,7 +222,9 @@ describe('YarnAllocator: executor exits', () => {
     expect(exits.at(-1)!.replaced).toBe(false);
     const diagnostics = allocator.failureDiagnostics();
     expect(diagnostics).toContain(`Max number of executor failures (${max}) reached`);
-    expect(diagnostics).toMatch(/executor \d+ \(container_1700000000000_0007_01_\d{6} on nm-[ab]:45454\) exited with code 1/);
+    expect(diagnostics).toMatch(
+      /executor \d+ \(container_1700000000000_0007_01_\d{6} on nm-[ab]:45454\) exited with code 1/,
+    );
     expect(rm.rows.get('1/*')).toBe(0);
   });
 });
@@ -209,7 +235,9 @@ describe('YarnAllocator: RM commands and stop', () => {
     await beat();
     const granted = rm.grant(['nm-a', 'nm-b', 'nm-a'], { beyondAsk: true });
     await beat(); // two launched, one to release
-    rm.failNext(new TsparkError(RemoteErrorCode.AM_NOT_REGISTERED, 'ApplicationMasterNotRegisteredException'));
+    rm.failNext(
+      new TsparkError(RemoteErrorCode.AM_NOT_REGISTERED, 'ApplicationMasterNotRegisteredException'),
+    );
     await beat();
     expect(rm.reRegistrations).toBe(1);
     const last = rm.calls.at(-1)!;

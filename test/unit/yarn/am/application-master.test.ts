@@ -13,14 +13,30 @@ class FakeSession implements AmSession {
   registerError: Error | undefined;
   async register() {
     if (this.registerError) throw this.registerError;
-    return { maximumCapability: { memoryMb: 6144, vcores: 4 }, applicationAcls: [], containersFromPreviousAttempts: [], queue: 'default', nmTokensFromPreviousAttempts: [], schedulerResourceTypes: [] };
+    return {
+      maximumCapability: { memoryMb: 6144, vcores: 4 },
+      applicationAcls: [],
+      containersFromPreviousAttempts: [],
+      queue: 'default',
+      nmTokensFromPreviousAttempts: [],
+      schedulerResourceTypes: [],
+    };
   }
   async unregister(status: FinalApplicationStatus, diagnostics: string, url: string) {
     this.unregistered.push({ status, diagnostics, url });
   }
 }
 
-function setup(options: { attemptId?: number; maxAttempts?: number; driver?: () => Promise<void>; target?: number; maxFailures?: number; preserve?: boolean } = {}) {
+function setup(
+  options: {
+    attemptId?: number;
+    maxAttempts?: number;
+    driver?: () => Promise<void>;
+    target?: number;
+    maxFailures?: number;
+    preserve?: boolean;
+  } = {},
+) {
   const session = new FakeSession();
   const rm = new FakeRm();
   const launcher = new FakeLauncher();
@@ -69,7 +85,9 @@ describe('ApplicationMaster lifecycle', () => {
     }
     release();
     expect(await run).toBe(AmExitCode.SUCCESS);
-    expect(t.session.unregistered).toEqual([{ status: 'SUCCEEDED', diagnostics: '', url: 'http://nm:4040/' }]);
+    expect(t.session.unregistered).toEqual([
+      { status: 'SUCCEEDED', diagnostics: '', url: 'http://nm:4040/' },
+    ]);
     expect(t.launcher.stopped).toEqual(t.launcher.launched.map((l) => l.containerId));
     expect(t.events).toEqual({ cleaned: 1, closed: 1 });
     expect(t.am.currentState).toBe('DONE');
@@ -78,13 +96,28 @@ describe('ApplicationMaster lifecycle', () => {
   });
 
   it('a failing driver ends FAILED with the error in the diagnostics', async () => {
-    const t = setup({ driver: async () => { throw new Error('slices must be a positive integer'); } });
+    const t = setup({
+      driver: async () => {
+        throw new Error('slices must be a positive integer');
+      },
+    });
     expect(await t.am.run()).toBe(AmExitCode.EXCEPTION_USER_CLASS);
-    expect(t.session.unregistered).toEqual([expect.objectContaining({ status: 'FAILED', diagnostics: 'User application exited with an error: slices must be a positive integer' })]);
+    expect(t.session.unregistered).toEqual([
+      expect.objectContaining({
+        status: 'FAILED',
+        diagnostics: 'User application exited with an error: slices must be a positive integer',
+      }),
+    ]);
   });
 
   it('a failed attempt that is not the last exits without unregistering or cleaning, so YARN retries', async () => {
-    const t = setup({ attemptId: 1, maxAttempts: 2, driver: async () => { throw new Error('boom'); } });
+    const t = setup({
+      attemptId: 1,
+      maxAttempts: 2,
+      driver: async () => {
+        throw new Error('boom');
+      },
+    });
     expect(await t.am.run()).toBe(AmExitCode.EXCEPTION_USER_CLASS);
     expect(t.session.unregistered).toEqual([]);
     expect(t.events.cleaned).toBe(0);
@@ -93,11 +126,13 @@ describe('ApplicationMaster lifecycle', () => {
   it('too many executor failures fail the application, naming them; first cause wins', async () => {
     const t = setup({ target: 1, maxFailures: 2, driver: () => new Promise(() => {}) });
     const run = t.am.run();
-    for (let failed = 0; failed < 2; ) {
+    for (let failed = 0; failed < 2;) {
       await new Promise((r) => setTimeout(r, 5));
       if ((t.rm.rows.get('1/*') ?? 0) > 0) {
         const [c] = t.rm.grant(['nm-a']);
-        while (!t.launcher.launched.some((l) => l.containerId.endsWith(String(c!.id.containerId).padStart(6, '0'))))
+        while (
+          !t.launcher.launched.some((l) => l.containerId.endsWith(String(c!.id.containerId).padStart(6, '0')))
+        )
           await new Promise((r) => setTimeout(r, 5));
         t.rm.complete(completed(c!, 1));
         failed++;
@@ -107,14 +142,23 @@ describe('ApplicationMaster lifecycle', () => {
     t.am.finish('SUCCEEDED', AmExitCode.SUCCESS, 'late');
     expect(t.am.finalOutcome?.status).toBe('FAILED');
     expect(t.session.unregistered).toHaveLength(1);
-    expect(t.session.unregistered[0]!.diagnostics).toMatch(/Max number of executor failures \(2\) reached[\s\S]*exited with code 1/);
+    expect(t.session.unregistered[0]!.diagnostics).toMatch(
+      /Max number of executor failures \(2\) reached[\s\S]*exited with code 1/,
+    );
   });
 
   it('registration failure: FAILED with the reason, nothing to unregister, staging removed on the last attempt', async () => {
     const t = setup();
-    t.session.registerError = new TsparkError('AM_REGISTRATION_FAILED', 'cannot reach the ResourceManager scheduler at 127.0.0.1:1');
+    t.session.registerError = new TsparkError(
+      'AM_REGISTRATION_FAILED',
+      'cannot reach the ResourceManager scheduler at 127.0.0.1:1',
+    );
     expect(await t.am.run()).toBe(AmExitCode.REGISTRATION_FAILED);
-    expect(t.am.finalOutcome).toEqual({ status: 'FAILED', exitCode: AmExitCode.REGISTRATION_FAILED, diagnostics: 'cannot reach the ResourceManager scheduler at 127.0.0.1:1' });
+    expect(t.am.finalOutcome).toEqual({
+      status: 'FAILED',
+      exitCode: AmExitCode.REGISTRATION_FAILED,
+      diagnostics: 'cannot reach the ResourceManager scheduler at 127.0.0.1:1',
+    });
     expect(t.session.unregistered).toEqual([]);
     expect(t.events).toEqual({ cleaned: 1, closed: 1 });
   });

@@ -7,7 +7,11 @@ const status = (exit: number, diagnostics = '') => completed(containerId(2), exi
 describe('describeContainerExit', () => {
   it.each([
     [0, 'finished', /exited normally/],
-    [-104, 'failed', /killed for exceeding physical memory of 1408 MiB: raise spark\.executor\.memoryOverhead/],
+    [
+      -104,
+      'failed',
+      /killed for exceeding physical memory of 1408 MiB: raise spark\.executor\.memoryOverhead/,
+    ],
     [-103, 'failed', /virtual memory/],
     [-100, 'lost', /node lost/],
     [-102, 'lost', /preempted/],
@@ -22,16 +26,28 @@ describe('describeContainerExit', () => {
   });
 
   it('a SIGTERM whose diagnostics mention physical memory is the memory kill', () => {
-    const diag = 'Container [pid=1,containerID=c] is running 600MB beyond the \'PHYSICAL\' memory limit. Current usage: 1.1 GB of 512 MB physical memory used';
-    expect(describeContainerExit({ status: status(143, diag) }).reason).toMatch(/^killed for exceeding physical memory/);
-    expect(describeContainerExit({ status: status(143, 'other') }).reason).toMatch(/exited with code 143 \(SIGTERM\)/);
+    const diag =
+      "Container [pid=1,containerID=c] is running 600MB beyond the 'PHYSICAL' memory limit. Current usage: 1.1 GB of 512 MB physical memory used";
+    expect(describeContainerExit({ status: status(143, diag) }).reason).toMatch(
+      /^killed for exceeding physical memory/,
+    );
+    expect(describeContainerExit({ status: status(143, 'other') }).reason).toMatch(
+      /exited with code 143 \(SIGTERM\)/,
+    );
   });
 
   it('quotes the last five lines of stderr when there is one, else the diagnostics', () => {
     const stderr = Array.from({ length: 8 }, (_, i) => `line ${i + 1}`).join('\n') + '\n\n';
-    const withTail = describeContainerExit({ status: status(1, 'Exception from container-launch'), stderrTail: stderr });
-    expect(withTail.reason).toBe('exited with code 1; last lines of its stderr:\n    line 4\n    line 5\n    line 6\n    line 7\n    line 8');
-    const withoutTail = describeContainerExit({ status: status(2, 'Exception from container-launch.\nExit code: 2') });
+    const withTail = describeContainerExit({
+      status: status(1, 'Exception from container-launch'),
+      stderrTail: stderr,
+    });
+    expect(withTail.reason).toBe(
+      'exited with code 1; last lines of its stderr:\n    line 4\n    line 5\n    line 6\n    line 7\n    line 8',
+    );
+    const withoutTail = describeContainerExit({
+      status: status(2, 'Exception from container-launch.\nExit code: 2'),
+    });
     expect(withoutTail.reason).toBe('exited with code 2: Exception from container-launch.\nExit code: 2');
   });
 

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../../src/log.js';
-import { formatContainerId, type ContainerId, type NodeId } from '../../../../src/hadoop/ipc/protocols/yarn-ids.js';
+import {
+  formatContainerId,
+  type ContainerId,
+  type NodeId,
+} from '../../../../src/hadoop/ipc/protocols/yarn-ids.js';
 import type { StartContainerRequest } from '../../../../src/hadoop/ipc/protocols/yarn-records.js';
-import { ContainerLaunchError, NodeManagerLauncher, type NodeManagerProtocol } from '../../../../src/yarn/am/container-launcher.js';
+import {
+  ContainerLaunchError,
+  NodeManagerLauncher,
+  type NodeManagerProtocol,
+} from '../../../../src/yarn/am/container-launcher.js';
 import { NmTokenCache } from '../../../../src/yarn/am/nm-tokens.js';
 import { createContainer, nmToken } from './fake-rm.js';
 
@@ -25,7 +33,17 @@ function setup(behaviour: (requests: StartContainerRequest[]) => 'ok' | 'refuse'
             ? { succeeded: [id], failed: [], servicesMetaData: {} }
             : {
                 succeeded: [],
-                failed: [{ containerId: id, exception: { className: 'org.apache.hadoop.yarn.exceptions.YarnException', message: 'Container already started', trace: '', cause: undefined } }],
+                failed: [
+                  {
+                    containerId: id,
+                    exception: {
+                      className: 'org.apache.hadoop.yarn.exceptions.YarnException',
+                      message: 'Container already started',
+                      trace: '',
+                      cause: undefined,
+                    },
+                  },
+                ],
                 servicesMetaData: {},
               };
         },
@@ -61,14 +79,20 @@ describe('NodeManagerLauncher', () => {
   it('turns a per-container refusal into an error naming the node and the reason', async () => {
     const t = setup(() => 'refuse');
     t.nmTokens.update([nmToken('nm-a')]);
-    const e = (await t.launcher.launch(createContainer('nm-a'), '1').catch((x: unknown) => x)) as ContainerLaunchError;
+    const e = (await t.launcher
+      .launch(createContainer('nm-a'), '1')
+      .catch((x: unknown) => x)) as ContainerLaunchError;
     expect(e).toBeInstanceOf(ContainerLaunchError);
-    expect(e.message).toMatch(/^NodeManager nm-a:45454 refused to start container_\w+: YarnException: Container already started$/);
+    expect(e.message).toMatch(
+      /^NodeManager nm-a:45454 refused to start container_\w+: YarnException: Container already started$/,
+    );
   });
 
   it('refuses to launch without the NMToken of the node', async () => {
     const t = setup(() => 'ok');
-    await expect(t.launcher.launch(createContainer('nm-b'), '1')).rejects.toThrow(/no NMToken for NodeManager nm-b:45454/);
+    await expect(t.launcher.launch(createContainer('nm-b'), '1')).rejects.toThrow(
+      /no NMToken for NodeManager nm-b:45454/,
+    );
     expect(t.opened).toEqual([]);
   });
 
@@ -76,6 +100,8 @@ describe('NodeManagerLauncher', () => {
     const t = setup(() => 'ok');
     const cs = [createContainer('nm-a'), createContainer('down'), createContainer('nm-a')];
     await t.launcher.stop(cs);
-    expect(t.stopped).toEqual([{ node: 'nm-a', ids: [formatContainerId(cs[0]!.id), formatContainerId(cs[2]!.id)] }]);
+    expect(t.stopped).toEqual([
+      { node: 'nm-a', ids: [formatContainerId(cs[0]!.id), formatContainerId(cs[2]!.id)] },
+    ]);
   });
 });

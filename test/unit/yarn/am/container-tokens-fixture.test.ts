@@ -5,7 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseContainerId } from '../../../../src/hadoop/ipc/protocols/yarn-ids.js';
-import { parseTokenStorage, requireAmRmToken, withoutAmRmToken, writeTokenStorage } from '../../../../src/hadoop/security/credentials.js';
+import {
+  parseTokenStorage,
+  requireAmRmToken,
+  withoutAmRmToken,
+  writeTokenStorage,
+} from '../../../../src/hadoop/security/credentials.js';
 import { decodeAmRmTokenIdentifier } from '../../../../src/hadoop/security/token-identifiers.js';
 import { APP_SECRET_ALIAS } from '../../../../src/yarn/launch-context.js';
 
@@ -26,17 +31,23 @@ describe('container tokens of a real tspark application', () => {
   it('the AM file, as Hadoop writes it (WRITABLE), holds the AMRMToken of its attempt and the application secret', () => {
     expect(amBytes[4]).toBe(0);
     const token = requireAmRmToken(am);
-    expect(am.tokens.map((t) => [t.alias, t.token.kind, t.token.service])).toEqual([['', 'YARN_AM_RM_TOKEN', '']]);
+    expect(am.tokens.map((t) => [t.alias, t.token.kind, t.token.service])).toEqual([
+      ['', 'YARN_AM_RM_TOKEN', ''],
+    ]);
     const identifier = decodeAmRmTokenIdentifier(token.identifier);
     expect(identifier.applicationAttemptId).toEqual(parseContainerId(ids.amContainer).applicationAttemptId);
-    expect(am.secretKeys.map((s) => [s.alias, s.value.length])).toEqual([[APP_SECRET_ALIAS, ids.secretBytes]]);
+    expect(am.secretKeys.map((s) => [s.alias, s.value.length])).toEqual([
+      [APP_SECRET_ALIAS, ids.secretBytes],
+    ]);
     expect(ids.secretAlias).toBe(APP_SECRET_ALIAS);
   });
 
   it('the executor file holds the same secret and no AMRMToken', () => {
     expect(executor.tokens).toEqual([]);
     expect(executor.secretKeys).toEqual(am.secretKeys);
-    expect(parseContainerId(ids.executorContainer).applicationAttemptId).toEqual(parseContainerId(ids.amContainer).applicationAttemptId);
+    expect(parseContainerId(ids.executorContainer).applicationAttemptId).toEqual(
+      parseContainerId(ids.amContainer).applicationAttemptId,
+    );
   });
 
   it('our writer produces the bytes Java wrote for the same credentials', () => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseTokenStorage, writeTokenStorage, withoutAmRmToken } from '../../../../src/hadoop/security/credentials.js';
+import {
+  parseTokenStorage,
+  writeTokenStorage,
+  withoutAmRmToken,
+} from '../../../../src/hadoop/security/credentials.js';
 import { executorLaunchContext } from '../../../../src/yarn/am/executor-launch-context.js';
 import {
   decodeLocalResourcesEnv,
@@ -9,8 +13,20 @@ import {
 import { APP_SECRET_ALIAS } from '../../../../src/yarn/launch-context.js';
 
 const rest = {
-  '__app__.mjs': { resource: 'hdfs://127.0.0.1:9000/user/a/.sparkStaging/application_1_0001/__app__.mjs', type: 'FILE' as const, visibility: 'PRIVATE' as const, size: 691, timestamp: 1795416949000 },
-  'node_modules/tspark': { resource: 'hdfs://127.0.0.1:9000/tspark/runtime/tspark%20runtime.tgz', type: 'ARCHIVE' as const, visibility: 'PUBLIC' as const, size: 3797622, timestamp: 1795416900000 },
+  '__app__.mjs': {
+    resource: 'hdfs://127.0.0.1:9000/user/a/.sparkStaging/application_1_0001/__app__.mjs',
+    type: 'FILE' as const,
+    visibility: 'PRIVATE' as const,
+    size: 691,
+    timestamp: 1795416949000,
+  },
+  'node_modules/tspark': {
+    resource: 'hdfs://127.0.0.1:9000/tspark/runtime/tspark%20runtime.tgz',
+    type: 'ARCHIVE' as const,
+    visibility: 'PUBLIC' as const,
+    size: 3797622,
+    timestamp: 1795416900000,
+  },
 };
 
 describe('executor local resources', () => {
@@ -23,8 +39,25 @@ describe('executor local resources', () => {
 
   it('become IPC URL records with the exact size and timestamp', () => {
     expect(toIpcLocalResources(rest)).toEqual({
-      '__app__.mjs': { url: { scheme: 'hdfs', host: '127.0.0.1', port: 9000, file: '/user/a/.sparkStaging/application_1_0001/__app__.mjs' }, size: 691, timestamp: 1795416949000, type: 'FILE', visibility: 'PRIVATE' },
-      'node_modules/tspark': { url: { scheme: 'hdfs', host: '127.0.0.1', port: 9000, file: '/tspark/runtime/tspark runtime.tgz' }, size: 3797622, timestamp: 1795416900000, type: 'ARCHIVE', visibility: 'PUBLIC' },
+      '__app__.mjs': {
+        url: {
+          scheme: 'hdfs',
+          host: '127.0.0.1',
+          port: 9000,
+          file: '/user/a/.sparkStaging/application_1_0001/__app__.mjs',
+        },
+        size: 691,
+        timestamp: 1795416949000,
+        type: 'FILE',
+        visibility: 'PRIVATE',
+      },
+      'node_modules/tspark': {
+        url: { scheme: 'hdfs', host: '127.0.0.1', port: 9000, file: '/tspark/runtime/tspark runtime.tgz' },
+        size: 3797622,
+        timestamp: 1795416900000,
+        type: 'ARCHIVE',
+        visibility: 'PUBLIC',
+      },
     });
   });
 });
@@ -32,7 +65,17 @@ describe('executor local resources', () => {
 describe('executorLaunchContext', () => {
   const secret = Uint8Array.from({ length: 32 }, (_, i) => i);
   const amCredentials = {
-    tokens: [{ alias: '', token: { identifier: Uint8Array.of(1), password: Uint8Array.of(2), kind: 'YARN_AM_RM_TOKEN', service: '' } }],
+    tokens: [
+      {
+        alias: '',
+        token: {
+          identifier: Uint8Array.of(1),
+          password: Uint8Array.of(2),
+          kind: 'YARN_AM_RM_TOKEN',
+          service: '',
+        },
+      },
+    ],
     secretKeys: [{ alias: APP_SECRET_ALIAS, value: secret }],
   };
   const base = {
@@ -41,7 +84,10 @@ describe('executorLaunchContext', () => {
     containerId: 'container_1_0001_01_000004',
     localResources: toIpcLocalResources(rest),
     tokens: writeTokenStorage(withoutAmRmToken(amCredentials)),
-    conf: [['spark.executorEnv.GREETING', 'hi'], ['spark.executor.memory', '1g']] as Array<[string, string]>,
+    conf: [
+      ['spark.executorEnv.GREETING', 'hi'],
+      ['spark.executor.memory', '1g'],
+    ] as Array<[string, string]>,
     user: 'alice',
     heapMiB: 1024,
     cores: 2,
@@ -53,7 +99,12 @@ describe('executorLaunchContext', () => {
     expect(clc.commands).toEqual([
       "'node' --max-old-space-size=1024 --enable-source-maps 'node_modules/tspark/dist/src/executor/main.js' '--app-id' 'application_1_0001' '--executor-id' '3' '--cores' '2' '--properties-file' '__spark_conf__/__spark_conf__.properties' '--app' '__app__.mjs' 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr",
     ]);
-    expect(clc.environment).toMatchObject({ SPARK_USER: 'alice', TSPARK_EXECUTOR_ID: '3', TSPARK_APP_ID: 'application_1_0001', GREETING: 'hi' });
+    expect(clc.environment).toMatchObject({
+      SPARK_USER: 'alice',
+      TSPARK_EXECUTOR_ID: '3',
+      TSPARK_APP_ID: 'application_1_0001',
+      GREETING: 'hi',
+    });
     expect(Object.keys(clc.localResources ?? {}).sort()).toEqual(['__app__.mjs', 'node_modules/tspark']);
   });
 
@@ -64,7 +115,12 @@ describe('executorLaunchContext', () => {
   });
 
   it('runs the stop-gap shell command intact through the NodeManager shells', () => {
-    const clc = executorLaunchContext({ ...base, commandOverride: `echo "$TSPARK_EXECUTOR_ID" it's; exit 1` });
-    expect(clc.commands).toEqual([`/bin/bash -c 'echo \\"\\$TSPARK_EXECUTOR_ID\\" it'\\''s; exit 1' 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr`]);
+    const clc = executorLaunchContext({
+      ...base,
+      commandOverride: `echo "$TSPARK_EXECUTOR_ID" it's; exit 1`,
+    });
+    expect(clc.commands).toEqual([
+      `/bin/bash -c 'echo \\"\\$TSPARK_EXECUTOR_ID\\" it'\\''s; exit 1' 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr`,
+    ]);
   });
 });

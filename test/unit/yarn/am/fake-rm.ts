@@ -21,7 +21,10 @@ export function containerId(n: number): ContainerId {
   return { applicationAttemptId: ATTEMPT, containerId: BigInt(n) };
 }
 
-export function createContainer(host: string, options: { priority?: number; memoryMb?: number } = {}): Container {
+export function createContainer(
+  host: string,
+  options: { priority?: number; memoryMb?: number } = {},
+): Container {
   const id = containerId(++seq);
   return {
     id,
@@ -29,7 +32,12 @@ export function createContainer(host: string, options: { priority?: number; memo
     nodeHttpAddress: `${host}:8042`,
     resource: { memoryMb: options.memoryMb ?? 1536, vcores: 1 },
     priority: options.priority ?? 1,
-    containerToken: { identifier: Uint8Array.of(1), password: Uint8Array.of(2), kind: 'ContainerToken', service: `${host}:45454` },
+    containerToken: {
+      identifier: Uint8Array.of(1),
+      password: Uint8Array.of(2),
+      kind: 'ContainerToken',
+      service: `${host}:45454`,
+    },
     executionType: 'GUARANTEED',
     allocationRequestId: 0n,
     version: 0,
@@ -39,11 +47,21 @@ export function createContainer(host: string, options: { priority?: number; memo
 
 export function completed(c: Container | ContainerId, exitStatus: number, diagnostics = ''): ContainerStatus {
   const id = 'id' in c ? c.id : c;
-  return { containerId: id, state: 'COMPLETE', diagnostics, exitStatus, capability: undefined, executionType: 'GUARANTEED' };
+  return {
+    containerId: id,
+    state: 'COMPLETE',
+    diagnostics,
+    exitStatus,
+    capability: undefined,
+    executionType: 'GUARANTEED',
+  };
 }
 
 export function nmToken(host: string): NMToken {
-  return { nodeId: { host, port: 45454 }, token: { identifier: Uint8Array.of(9), password: Uint8Array.of(8), kind: 'NMToken', service: '' } };
+  return {
+    nodeId: { host, port: 45454 },
+    token: { identifier: Uint8Array.of(9), password: Uint8Array.of(8), kind: 'NMToken', service: '' },
+  };
 }
 
 export class FakeRm {

@@ -11,14 +11,28 @@ function hadoop(max?: string): HadoopConf {
 
 describe('maxAppAttempts (whether this attempt is the last)', () => {
   it('is spark.yarn.maxAppAttempts capped by yarn.resourcemanager.am.max-attempts', () => {
-    expect(maxAppAttempts({ maxAppAttempts: undefined }, new SparkConf({ 'spark.yarn.maxAppAttempts': '5' }), hadoop('3'))).toBe(3);
-    expect(maxAppAttempts({ maxAppAttempts: undefined }, new SparkConf({ 'spark.yarn.maxAppAttempts': '1' }), hadoop('3'))).toBe(1);
+    expect(
+      maxAppAttempts(
+        { maxAppAttempts: undefined },
+        new SparkConf({ 'spark.yarn.maxAppAttempts': '5' }),
+        hadoop('3'),
+      ),
+    ).toBe(3);
+    expect(
+      maxAppAttempts(
+        { maxAppAttempts: undefined },
+        new SparkConf({ 'spark.yarn.maxAppAttempts': '1' }),
+        hadoop('3'),
+      ),
+    ).toBe(1);
   });
   it("is the cluster's maximum when the application sets none (YARN's default 2 when unset)", () => {
     expect(maxAppAttempts({ maxAppAttempts: undefined }, new SparkConf(), hadoop('4'))).toBe(4);
     expect(maxAppAttempts({ maxAppAttempts: undefined }, new SparkConf(), hadoop())).toBe(2);
   });
   it('is MAX_APP_ATTEMPTS when the RM sets it', () => {
-    expect(maxAppAttempts({ maxAppAttempts: 7 }, new SparkConf({ 'spark.yarn.maxAppAttempts': '1' }), hadoop('3'))).toBe(7);
+    expect(
+      maxAppAttempts({ maxAppAttempts: 7 }, new SparkConf({ 'spark.yarn.maxAppAttempts': '1' }), hadoop('3')),
+    ).toBe(7);
   });
 });

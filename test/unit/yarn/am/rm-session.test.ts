@@ -10,7 +10,12 @@ import type {
 import type { HadoopToken } from '../../../../src/hadoop/security/token.js';
 import { AmRmSession, RegistrationError, type AmRmProtocol } from '../../../../src/yarn/am/rm-session.js';
 
-const token = (n: number): HadoopToken => ({ identifier: Uint8Array.of(n), password: Uint8Array.of(n), kind: 'YARN_AM_RM_TOKEN', service: '' });
+const token = (n: number): HadoopToken => ({
+  identifier: Uint8Array.of(n),
+  password: Uint8Array.of(n),
+  kind: 'YARN_AM_RM_TOKEN',
+  service: '',
+});
 
 function response(responseId: number, extra: Partial<AllocateResponse> = {}): AllocateResponse {
   return {
@@ -30,7 +35,14 @@ function response(responseId: number, extra: Partial<AllocateResponse> = {}): Al
   };
 }
 
-const registration = { maximumCapability: { memoryMb: 6144, vcores: 4 }, applicationAcls: [], containersFromPreviousAttempts: [], queue: 'default', nmTokensFromPreviousAttempts: [], schedulerResourceTypes: [] as Array<'MEMORY' | 'CPU'> };
+const registration = {
+  maximumCapability: { memoryMb: 6144, vcores: 4 },
+  applicationAcls: [],
+  containersFromPreviousAttempts: [],
+  queue: 'default',
+  nmTokensFromPreviousAttempts: [],
+  schedulerResourceTypes: [] as Array<'MEMORY' | 'CPU'>,
+};
 
 class ScriptedRm implements AmRmProtocol {
   registers: RegisterApplicationMasterRequest[] = [];
@@ -98,7 +110,9 @@ describe('AmRmSession', () => {
     rm.allocateErrors = [refused()];
     const { s } = session([{ address: 'rm:8030', protocol: rm }]);
     await s.register(req);
-    const ask = [{ priority: 1, resourceName: '*', capability: { memoryMb: 512, vcores: 1 }, numContainers: 2 }];
+    const ask = [
+      { priority: 1, resourceName: '*', capability: { memoryMb: 512, vcores: 1 }, numContainers: 2 },
+    ];
     await s.allocate({ progress: 0.2, ask });
     expect(rm.allocates).toHaveLength(2);
     expect(rm.allocates[1]).toEqual(rm.allocates[0]);
@@ -145,7 +159,9 @@ describe('AmRmSession', () => {
 
   it('does not retry a rejected token', async () => {
     const rm = new ScriptedRm();
-    rm.registerErrors = [new TsparkError('IPC_SASL_REJECTED', 'SaslException: DIGEST-MD5: digest response format violation')];
+    rm.registerErrors = [
+      new TsparkError('IPC_SASL_REJECTED', 'SaslException: DIGEST-MD5: digest response format violation'),
+    ];
     const { s } = session([{ address: 'rm:8030', protocol: rm }]);
     const e = (await s.register(req).catch((x: unknown) => x)) as RegistrationError;
     expect(e.message).toMatch(/refused the ApplicationMaster's registration: SaslException/);
@@ -159,7 +175,11 @@ describe('AmRmSession', () => {
     await s.register(req);
     await s.unregister('FAILED', 'because', 'http://nm:1/');
     expect(rm.finishes).toHaveLength(3);
-    expect(rm.finishes[0]).toEqual({ finalStatus: 'FAILED', diagnostics: 'because', trackingUrl: 'http://nm:1/' });
+    expect(rm.finishes[0]).toEqual({
+      finalStatus: 'FAILED',
+      diagnostics: 'because',
+      trackingUrl: 'http://nm:1/',
+    });
     expect(slept).toEqual([100, 100]);
   });
 });
