@@ -1,3 +1,4 @@
+import { framedContentLength, parseLogFraming } from '../../logs/nodemanager/nm-codec.js';
 import { readText } from '../../logs/nodemanager/nm-http.js';
 import type { NodeManagerHttp } from '../../logs/deps.js';
 import { formatContainerId } from '../../hadoop/ipc/protocols/yarn-ids.js';
@@ -25,6 +26,19 @@ export function nodeManagerStderrTail(
     );
     const text = await readText(response.body, 1024 * 1024);
     if (response.status !== 200) return undefined;
-    return text;
+    return logContents(text, STDERR_TAIL_BYTES);
   };
+}
+
+/**
+ * The file's bytes inside the NodeManager's framing ("Container: …",
+ * "LogType:…", "LogLength:…", "LogContents:", the bytes, "End of
+ * LogType:…"), using the framing reader of `tspark logs`.
+ */
+export function logContents(response: string, size: number): string {
+  const bytes = Buffer.from(response, 'utf8');
+  const framing = parseLogFraming(bytes);
+  if (!framing) return response;
+  const length = framedContentLength(framing.fileLength, -size);
+  return bytes.subarray(framing.contentStart, framing.contentStart + length).toString('utf8');
 }
