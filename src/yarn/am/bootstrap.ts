@@ -194,7 +194,6 @@ export async function startApplicationMaster(input: BootstrapInput): Promise<Run
       executorLaunchContext({
         appId,
         executorId,
-        containerId: formatContainerId(container.id),
         localResources,
         tokens: executorTokens,
         conf: conf.entries(),

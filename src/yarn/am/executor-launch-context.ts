@@ -18,8 +18,6 @@ const EXECUTOR_ENV_PREFIX = 'spark.executorEnv.';
 export interface ExecutorLaunchInput {
   appId: string;
   executorId: string;
-  /** CONTAINER_ID of the executor, for its logs. */
-  containerId: string;
   localResources: Readonly<Record<string, LocalResource>>;
   /** A whole token storage file, AMRMToken removed (withoutAmRmToken). */
   tokens: Uint8Array;

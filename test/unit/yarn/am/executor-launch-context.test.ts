@@ -81,7 +81,6 @@ describe('executorLaunchContext', () => {
   const base = {
     appId: 'application_1_0001',
     executorId: '3',
-    containerId: 'container_1_0001_01_000004',
     localResources: toIpcLocalResources(rest),
     tokens: writeTokenStorage(withoutAmRmToken(amCredentials)),
     conf: [
