@@ -15,6 +15,8 @@ import { formatTable, replaceDocsSection, TABLE_LEGEND, type EngineRuns, type Re
 import { runTimed } from './runner.js';
 import { checkJava, ensureBenchJar, ensureSpark, tsparkCacheRoot } from './spark-install.js';
 import { parseAnswer, selectWorkloads, type BenchContext, type Engine, type Workload } from './workloads.js';
+import { findTestCluster } from './yarn.js';
+import { median } from './stats.js';
 
 const RUN_TIMEOUT_MS = 60 * 60 * 1000;
 const SEED = 20_260_101;
@@ -71,6 +73,8 @@ interface RowState {
   problems: string[];
   /** Per engine: spilled in every run so far (undefined until a run reports it). */
   spilled: Partial<Record<Engine, boolean>>;
+  /** tspark's phases per run (ms since the CLI started), when the workload reports them. */
+  phases: Record<string, number>[];
   failed: boolean;
 }
 
@@ -97,7 +101,18 @@ async function runOnce(
     );
     return;
   }
-  const answer = parseAnswer(w, run.stdout);
+  let answer: Record<string, unknown> | undefined;
+  try {
+    answer = w.answerFrom
+      ? await w.answerFrom(ctx, { stdout: run.stdout, logFile })
+      : parseAnswer(w, run.stdout);
+  } catch (e) {
+    log(`${label}: reading the answer failed: ${(e as Error).message}`);
+  }
+  if (engine === 'tspark' && w.tsparkPhases) {
+    const phases = w.tsparkPhases(readFileSync(logFile, 'utf8'));
+    if (phases) state.phases.push(phases);
+  }
   if (!answer) {
     state.failed = true;
     state.problems.push(`${engine} run ${rep + 1} printed no result (log: ${logFile})`);
@@ -139,7 +154,10 @@ async function main(): Promise<number> {
   const runnable: Workload[] = [];
   const skipped: ResultRow[] = [];
   // Availability is decided before anything is installed or generated.
-  const probe = { repoRoot, node: process.execPath, options } as BenchContext;
+  const yarn = selected.some((w) => w.mode === 'yarn-cluster')
+    ? findTestCluster(repoRoot, process.env)
+    : undefined;
+  const probe = { repoRoot, node: process.execPath, options, yarn } as BenchContext;
   for (const w of selected) {
     const reason = w.unavailable?.(probe);
     if (reason)
@@ -155,7 +173,7 @@ async function main(): Promise<number> {
     else runnable.push(w);
   }
 
-  const javaVersion = options.tsparkOnly ? undefined : checkJava();
+  const java = options.tsparkOnly ? undefined : checkJava();
   const spark = options.tsparkOnly
     ? undefined
     : (() => {
@@ -175,8 +193,18 @@ async function main(): Promise<number> {
     log,
   );
   const floorScript = await bundleFloor(repoRoot, join(resultsDir, '.build'));
-  const ctx: BenchContext = { repoRoot, node: process.execPath, options, inputs, spark, floorScript };
-  const info = machine(javaVersion, options);
+  const ctx: BenchContext = {
+    repoRoot,
+    node: process.execPath,
+    options,
+    inputs,
+    spark,
+    floorScript,
+    ...(yarn ? { yarn } : {}),
+    ...(java ? { javaHome: java.home } : {}),
+  };
+  const info = machine(java?.version, options);
+  for (const w of runnable) w.prepare?.(ctx, log);
 
   const states: RowState[] = runnable.map((workload) => ({
     workload,
@@ -184,8 +212,19 @@ async function main(): Promise<number> {
     answers: {},
     problems: [],
     spilled: {},
+    phases: [],
     failed: false,
   }));
+  for (const state of states) {
+    if (!state.workload.warmUp) continue;
+    for (const [engine, cmd] of Object.entries(state.workload.commands(ctx))) {
+      const logFile = join(logDir, `${state.workload.id.replace(/[^\w.-]+/g, '_')}-${engine}-warm-up.log`);
+      const run = await runTimed(cmd, { cwd: repoRoot, logFile, timeoutMs: RUN_TIMEOUT_MS });
+      log(
+        `${state.workload.id} ${engine} warm-up (untimed): exit ${run.exitCode ?? run.signal}, ${run.wallSeconds.toFixed(2)} s`,
+      );
+    }
+  }
   for (let rep = 0; rep < options.reps; rep++) {
     for (const state of states) {
       // Alternate which engine goes first, so neither always meets a warmer page cache.
@@ -220,6 +259,7 @@ async function main(): Promise<number> {
         ...(hasSpark ? { spark: s.runs.spark } : {}),
         problems: s.problems,
         ...(s.workload.spills ? { spilled: s.spilled, warnings: spillWarnings(s) } : {}),
+        ...(s.phases.length > 0 ? { tsparkPhases: medianPhases(s.phases) } : {}),
         answer,
       };
     }),
@@ -245,6 +285,7 @@ async function main(): Promise<number> {
   process.stdout.write(`\n${table}\n\n${TABLE_LEGEND}\n`);
   process.stdout.write(`results: ${jsonFile}\nlogs: ${logDir}\n`);
   for (const r of rows) for (const w of r.warnings ?? []) process.stdout.write(`warning: ${r.id}: ${w}\n`);
+  for (const r of rows) if (r.tsparkPhases) process.stdout.write(`${r.id}: ${phasesLine(r.tsparkPhases)}\n`);
   const failed = rows.filter((r) => r.status === 'failed');
   for (const r of failed) process.stdout.write(`\nFAILED ${r.id}:\n  ${r.problems.join('\n  ')}\n`);
 
@@ -263,6 +304,14 @@ async function main(): Promise<number> {
   return 0;
 }
 
+/** Median of each phase over the runs that reported it (ms since the CLI started). */
+function medianPhases(runs: Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of Object.keys(runs[0]!))
+    out[name] = Math.round(median(runs.map((r) => r[name] ?? NaN).filter(Number.isFinite)));
+  return out;
+}
+
 function spillWarnings(s: RowState): string[] {
   return (['tspark', 'spark'] as const)
     .filter((e) => s.spilled[e] === false)
@@ -271,6 +320,14 @@ function spillWarnings(s: RowState): string[] {
         `${e === 'spark' ? 'Spark' : 'tspark'} did not spill in every run: the memory limit did not bind at this size ` +
         '(lower --spill-memory-fraction or raise --records)',
     );
+}
+
+/** `newApplication 0.18 s, bundled 0.39 s, ...`: tspark's phases as seconds since the CLI started. */
+function phasesLine(phases: Record<string, number>): string {
+  const parts = Object.entries(phases)
+    .filter(([name]) => name !== 'start')
+    .map(([name, ms]) => `${name} ${(ms / 1000).toFixed(2)} s`);
+  return `tspark phases (median, since the CLI started): ${parts.join(', ')}`;
 }
 
 function docsSection(
@@ -296,6 +353,9 @@ function docsSection(
     '',
     TABLE_LEGEND,
     ...report.rows.flatMap((r) => (r.warnings ?? []).map((w) => `\n- ${r.title} (${r.mode}): ${w}`)),
+    ...report.rows.flatMap((r) =>
+      r.tsparkPhases ? [`\n- ${r.title} (${r.mode}): ${phasesLine(r.tsparkPhases)}`] : [],
+    ),
   ].join('\n');
 }
 

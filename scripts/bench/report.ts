@@ -23,6 +23,8 @@ export interface ResultRow {
   problems: string[];
   /** Not failures: e.g. an engine that did not spill where the limit was meant to force it. */
   warnings?: string[];
+  /** Median ms since the CLI started of each phase tspark reports (yarn-cluster submission). */
+  tsparkPhases?: Record<string, number>;
   /** For the spill workloads: whether each engine spilled in every run. */
   spilled?: { tspark?: boolean; spark?: boolean };
   /** One engine's answer, as reported (both agreed when status is ok). */

@@ -29,16 +29,23 @@ function run(command: string, args: string[], what: string, env?: NodeJS.Process
   return r.stdout + r.stderr;
 }
 
-/** Java 17 or newer: Spark 4 needs it. Returns the `java -version` line. */
-export function checkJava(): string {
-  const out = run('java', ['-version'], 'checking Java');
+/** Java 17 or newer: Spark 4 needs it. Returns the `java -version` line and java.home. */
+export function checkJava(): { version: string; home: string } {
+  const out = run('java', ['-XshowSettings:properties', '-version'], 'checking Java');
   const m = /version "(\d+)/.exec(out);
   const major = m ? Number(m[1]) : NaN;
-  if (!(major >= 17))
+  const versionLine =
+    out
+      .split('\n')
+      .find((l) => /version "/.test(l))
+      ?.trim() ?? 'unknown';
+  if (!(major >= 17)) {
     throw new Error(
-      `Java 17 or newer is needed to run Spark (found: ${out.split('\n')[0]}); install a JDK 17 and put it on PATH`,
+      `Java 17 or newer is needed to run Spark (found: ${versionLine}); install a JDK 17 and put it on PATH`,
     );
-  return out.split('\n')[0]!.trim();
+  }
+  const home = /^\s*java\.home = (.+)$/m.exec(out)?.[1]?.trim() ?? '';
+  return { version: versionLine, home };
 }
 
 /** Installs pyspark==version into the cache unless it is there already. */

@@ -1,6 +1,7 @@
 // The workloads: the same program for tspark (apps/*.ts through the real CLI)
 // and for Spark (spark/tspark/bench/*.java through spark-submit), how to read
 // their answers, and what the rate is measured in.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnswerKind } from './compare.js';
 import type { BenchInputs } from './datagen.js';
@@ -8,6 +9,14 @@ import type { BenchOptions, Suite } from './options.js';
 import type { Command } from './runner.js';
 import type { SparkInstall } from './spark-install.js';
 import { parseResultLine } from './summary.js';
+import {
+  containerStdout,
+  ensureSparkArchive,
+  findApplicationId,
+  parseSubmissionTimeline,
+  sparkArchivePath,
+  type YarnCluster,
+} from './yarn.js';
 
 export type Engine = 'tspark' | 'spark';
 
@@ -21,6 +30,16 @@ export interface BenchContext {
   spark: { install: SparkInstall; jar: string } | undefined;
   /** The bundled floor program (apps/word-count-floor.ts). */
   floorScript: string;
+  /** The Hadoop test cluster, or why it cannot be used; undefined when no YARN workload is selected. */
+  yarn?: YarnCluster | string;
+  /** java.home of the JDK that runs Spark, handed to Spark's YARN containers. */
+  javaHome?: string;
+}
+
+/** What a finished run left: its stdout and the log file holding stdout and stderr. */
+export interface FinishedRun {
+  stdout: string;
+  logFile: string;
 }
 
 export interface Workload {
@@ -43,6 +62,18 @@ export interface Workload {
   /** Must give the same answer as this workload (the floor checks against WordCount). */
   sameAnswerAs?: string;
   parse?: (stdout: string) => Record<string, unknown> | undefined;
+  /**
+   * Run each engine once, untimed, before the timed runs: YARN localizes Spark's
+   * archive (and tspark's runtime) on each NodeManager the first time, and the
+   * comparison is meant for the cached case.
+   */
+  warmUp?: boolean;
+  /** Once before the runs (e.g. stage Spark's jars on HDFS). */
+  prepare?: (ctx: BenchContext, log: (line: string) => void) => void;
+  /** Reads the answer somewhere else than stdout (cluster mode: the driver's container log). Not timed. */
+  answerFrom?: (ctx: BenchContext, run: FinishedRun) => Promise<Record<string, unknown> | undefined>;
+  /** Phases of a tspark run (ms since start), from its log. */
+  tsparkPhases?: (log: string) => Record<string, number> | undefined;
 }
 
 const SPARK_CLASS_PREFIX = 'tspark.bench.';
@@ -155,9 +186,9 @@ function skewed(op: 'reduce' | 'group'): Workload {
   };
 }
 
-const YARN_NOT_YET =
-  'needs tspark executors on YARN (the ApplicationMaster and distributed execution are not finished); ' +
-  'the harness side is ready: add the commands here';
+const HDFS_WORDCOUNT_NOT_YET =
+  'not written yet: needs the text uploaded to HDFS and tspark executors reading hdfs: splits ' +
+  '(distributed execution is not finished); add its commands in scripts/bench/workloads.ts';
 
 export const WORKLOADS: readonly Workload[] = [
   wordCount('local[1]', ['all', 'local', 'wordcount']),
@@ -237,8 +268,69 @@ export const WORKLOADS: readonly Workload[] = [
     suites: ['all', 'yarn', 'pi'],
     answer: 'pi',
     inputs: {},
-    unavailable: () => YARN_NOT_YET,
-    commands: () => ({}),
+    unavailable: (ctx) => (typeof ctx.yarn === 'string' ? ctx.yarn : undefined),
+    warmUp: true,
+    prepare: (ctx, log) => {
+      if (ctx.spark && typeof ctx.yarn === 'object') ensureSparkArchive(ctx.yarn, ctx.spark.install, log);
+    },
+    commands: (ctx) => {
+      if (typeof ctx.yarn !== 'object') return {};
+      const env = { HADOOP_CONF_DIR: ctx.yarn.hadoopConfDir };
+      const resources = [
+        '--driver-memory',
+        '512m',
+        '--executor-memory',
+        '512m',
+        '--num-executors',
+        '2',
+        '--executor-cores',
+        '1',
+      ];
+      const spark = sparkSubmit(
+        ctx,
+        'yarn',
+        'SparkPi',
+        [10],
+        [
+          '--deploy-mode',
+          'cluster',
+          ...resources,
+          '--conf',
+          `spark.yarn.archive=hdfs://${sparkArchivePath(ctx.options.sparkVersion)}`,
+          ...(ctx.javaHome
+            ? [
+                '--conf',
+                `spark.yarn.appMasterEnv.JAVA_HOME=${ctx.javaHome}`,
+                '--conf',
+                `spark.executorEnv.JAVA_HOME=${ctx.javaHome}`,
+              ]
+            : []),
+        ],
+      );
+      return {
+        tspark: {
+          command: ctx.node,
+          args: [
+            join(ctx.repoRoot, 'bin', 'tspark-submit.js'),
+            '--master',
+            'yarn',
+            '--deploy-mode',
+            'cluster',
+            ...resources,
+            join(ctx.repoRoot, 'examples', 'spark-pi.ts'),
+            '10',
+          ],
+          env,
+        },
+        ...(spark ? { spark: { ...spark, env: { ...spark.env, ...env } } } : {}),
+      };
+    },
+    answerFrom: async (ctx, run) => {
+      if (typeof ctx.yarn !== 'object') return undefined;
+      const appId = findApplicationId(readFileSync(run.logFile, 'utf8'));
+      return appId ? parsePi(await containerStdout(ctx.yarn, appId)) : undefined;
+    },
+    tsparkPhases: parseSubmissionTimeline,
   },
   {
     id: 'wordcount-hdfs-yarn-cluster',
@@ -247,7 +339,7 @@ export const WORKLOADS: readonly Workload[] = [
     suites: ['all', 'yarn', 'wordcount'],
     answer: 'counts',
     inputs: { text: true },
-    unavailable: () => YARN_NOT_YET,
+    unavailable: () => HDFS_WORDCOUNT_NOT_YET,
     commands: () => ({}),
   },
 ];
