@@ -359,4 +359,10 @@ function docsSection(
   ].join('\n');
 }
 
-process.exitCode = await main();
+try {
+  process.exitCode = await main();
+} catch (e) {
+  // Setup failures (no Java, pip or cluster trouble) are the user's to fix: the message, not a stack.
+  log(`Error: ${(e as Error).message}`);
+  process.exitCode = 1;
+}
