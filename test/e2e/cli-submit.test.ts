@@ -3,18 +3,18 @@
 // (npm test runs it first). Only mistakes caught before any runner starts are
 // driven here, so these tests hold whichever runners a build contains.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp-dir.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const SUBMIT = join(repo, 'bin', 'tspark-submit.js');
 const TSPARK = join(repo, 'bin', 'tspark.js');
 const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string };
 
-const work = mkdtempSync(join(tmpdir(), 'tspark-e2e-cli-'));
+const work = tempDir('tspark-e2e-cli-');
 writeFileSync(
   join(work, 'app.js'),
   'export default async function main(sc, args) { console.log(JSON.stringify(args)); }\nexport function WordCount() {}\n',

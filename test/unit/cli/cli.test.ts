@@ -1,5 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -17,13 +17,14 @@ import { SUBMIT_OPTIONS } from '../../../src/cli/submit-options.js';
 import type { SubmitPlan } from '../../../src/deploy/submit-plan.js';
 import { ConfigError, ExitCode } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log.js';
+import { tempDir } from '../../support/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'tspark-cli-'));
+const dir = tempDir('tspark-cli-');
 writeFileSync(
   join(dir, 'app.js'),
   'export default async function main() {}\nexport function WordCount() {}\n',
 );
-const hadoopDir = mkdtempSync(join(tmpdir(), 'tspark-cli-hadoop-'));
+const hadoopDir = tempDir('tspark-cli-hadoop-');
 writeFileSync(
   join(hadoopDir, 'yarn-site.xml'),
   '<configuration><property><name>yarn.resourcemanager.hostname</name><value>rm</value></property></configuration>',
@@ -378,7 +379,7 @@ describe('the real process environment', () => {
 });
 
 describe('tspark run-example', () => {
-  const examples = mkdtempSync(join(tmpdir(), 'tspark-examples-'));
+  const examples = tempDir('tspark-examples-');
   writeFileSync(join(examples, 'spark-pi.ts'), 'export default async function main() {}\n');
   writeFileSync(join(examples, 'word-count.ts'), 'export default async function main() {}\n');
   writeFileSync(join(examples, 'types.d.ts'), 'export {};\n');

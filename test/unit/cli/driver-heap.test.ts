@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DRIVER_HEAP_ENV, driverHeapToApply, relaunchNode } from '../../../src/cli/driver-heap.js';
@@ -8,8 +7,9 @@ import { runTsparkSubmit } from '../../../src/cli/main.js';
 import { SparkConf } from '../../../src/conf/spark-conf.js';
 import type { SubmitPlan } from '../../../src/deploy/submit-plan.js';
 import { silentLogger } from '../../../src/log.js';
+import { tempDir } from '../../support/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'tspark-heap-'));
+const dir = tempDir('tspark-heap-');
 writeFileSync(join(dir, 'app.js'), 'export default async function main() {}\n');
 
 function plan(over: Partial<SubmitPlan>, conf: Record<string, string> = {}): SubmitPlan {

@@ -1,5 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -19,6 +18,7 @@ import {
 import { parseHadoopXml } from '../../../src/conf/hadoop-xml.js';
 import { SparkConf } from '../../../src/conf/spark-conf.js';
 import { ConfigError, ExitCode, type TsparkError } from '../../../src/errors.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 /** Writes a site file in Hadoop's format from [name, value, final?] triples. */
 function site(props: [string, string, boolean?][]): string {
@@ -198,7 +198,7 @@ describe('loading HADOOP_CONF_DIR', () => {
   });
 
   it('loads the site files of each directory in order', () => {
-    const root = mkdtempSync(join(tmpdir(), 'tspark-hconf-'));
+    const root = tempDir('tspark-hconf-');
     const a = join(root, 'hadoop');
     const b = join(root, 'yarn');
     mkdirSync(a);
@@ -216,7 +216,7 @@ describe('loading HADOOP_CONF_DIR', () => {
   });
 
   it('rejects a missing directory, a file, and a directory without site files', () => {
-    const root = mkdtempSync(join(tmpdir(), 'tspark-hconf-'));
+    const root = tempDir('tspark-hconf-');
     writeFileSync(join(root, 'plain'), 'x');
     for (const dir of [join(root, 'nope'), join(root, 'plain'), root]) {
       const e = thrown(() => loadHadoopConf([dir]));
@@ -228,7 +228,7 @@ describe('loading HADOOP_CONF_DIR', () => {
 
   it('rejects an unreadable directory', () => {
     if (process.getuid?.() === 0) return; // root reads everything; the case cannot be built
-    const root = mkdtempSync(join(tmpdir(), 'tspark-hconf-'));
+    const root = tempDir('tspark-hconf-');
     writeFileSync(join(root, 'core-site.xml'), site([]));
     chmodSync(root, 0o000);
     try {
@@ -239,7 +239,7 @@ describe('loading HADOOP_CONF_DIR', () => {
   });
 
   it('reports malformed XML in a site file with its path and line', () => {
-    const root = mkdtempSync(join(tmpdir(), 'tspark-hconf-'));
+    const root = tempDir('tspark-hconf-');
     writeFileSync(
       join(root, 'core-site.xml'),
       '<configuration>\n  <property>\n    <name>a</name>\n</configuration>\n',

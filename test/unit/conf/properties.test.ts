@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatProperties, parseProperties, readSparkPropertiesFile } from '../../../src/conf/properties.js';
 import { ConfigError, ExitCode } from '../../../src/errors.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 const asObject = (text: string): Record<string, string> => Object.fromEntries(parseProperties(text));
 
@@ -124,7 +124,7 @@ describe('Java .properties writing (Properties.store escaping)', () => {
 
 describe('Spark properties files', () => {
   it('trims values like Spark and reports a missing file with its own exit code', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tspark-props-'));
+    const dir = tempDir('tspark-props-');
     const file = join(dir, 'spark-defaults.conf');
     writeFileSync(file, 'spark.executor.memory   2g   \nspark.master  yarn\n');
     expect(readSparkPropertiesFile(file)).toEqual([

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listEntryExports, staticExports } from '../../../src/deploy/entry-exports.js';
 import { ExitCode, type TsparkError } from '../../../src/errors.js';
+import { tempDir } from '../../support/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'tspark-exports-'));
+const dir = tempDir('tspark-exports-');
 function file(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);

@@ -1,13 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resourceManagerWebUrls } from '../../../src/conf/hadoop-addresses.js';
 import { MIN_HEAP_MIB, planSubmit, type PlannerContext } from '../../../src/deploy/planner.js';
 import { emptySubmitArguments, type SubmitArguments } from '../../../src/deploy/submit-plan.js';
 import { ExitCode, type TsparkError } from '../../../src/errors.js';
+import { tempDir } from '../../support/temp-dir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'tspark-plan-'));
+const root = tempDir('tspark-plan-');
 const appDir = join(root, 'apps');
 mkdirSync(appDir);
 writeFileSync(
