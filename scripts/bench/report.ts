@@ -76,7 +76,8 @@ function rateText(r: number, unit: string | undefined): string {
 
 export const TABLE_LEGEND =
   'ratio = Spark time / tspark time (above 1: tspark faster). wall = process start to exit (CLI and JVM/Node start-up included); ' +
-  "job = the program's own timing of its job; rates use job times. Medians over the repetitions.";
+  "job = the program's own timing of its job; rates use job times. Medians over the repetitions. " +
+  'The floor row is plain Node (no engine), shown in the tspark columns.';
 
 function yesNo(b: boolean | undefined): string {
   return b === undefined ? '–' : b ? 'yes' : 'no';
