@@ -41,7 +41,7 @@ async function main(): Promise<number> {
     if (args.deployMode !== 'cluster') return new Promise<void>(() => {}); // client mode: the driver is elsewhere
     const driverConf = conf.clone().set(Config.MASTER.key, `local[${driverCores}]`);
     await runApplication(
-      { entry: args.app, mainExport: args.mainExport, appArgs: args.appArgs, conf: driverConf },
+      { entry: args.app, mainExport: args.mainExport, appArgs: args.appArgs, conf: driverConf, prebundled: true },
       logger,
     );
   };

@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type Message, type Plugin } from 'esbuild';
+// Type-only: esbuild is loaded when bundling, so containers (which import prebuilt bundles) need not have it.
+import type { Message, Plugin } from 'esbuild';
 import { UsageError } from '../errors.js';
 import { runtimeShimSource } from './runtime.js';
 
@@ -23,6 +24,22 @@ export interface ApplicationBundle {
 export async function bundleApplication(entry: string, apiExportNames: readonly string[], parentDir: string = tmpdir()): Promise<ApplicationBundle> {
   const dir = await mkdtemp(join(parentDir, 'tspark-app-'));
   const outfile = join(dir, 'app.mjs');
+  try {
+    await writeApplicationBundle(entry, outfile, apiExportNames);
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return { moduleUrl: pathToFileURL(outfile).href, path: outfile, dir, dispose: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Writes the bundle of `entry` to `outfile` (and `outfile.map`). This is the
+ * file shipped to YARN containers as well: there it is imported as is, with
+ * the container's tspark API installed first (see loadApplication's
+ * `prebundled`), so the containers need no bundler.
+ */
+export async function writeApplicationBundle(entry: string, outfile: string, apiExportNames: readonly string[]): Promise<void> {
   const runtimePlugin: Plugin = {
     name: 'tspark-runtime',
     setup(b) {
@@ -30,6 +47,7 @@ export async function bundleApplication(entry: string, apiExportNames: readonly 
       b.onLoad({ filter: /.*/, namespace: 'tspark-runtime' }, () => ({ contents: runtimeShimSource(apiExportNames), loader: 'js' }));
     },
   };
+  const { build } = await import('esbuild');
   try {
     await build({
       entryPoints: [entry],
@@ -44,10 +62,8 @@ export async function bundleApplication(entry: string, apiExportNames: readonly 
       banner: { js: "import { createRequire as __tsparkCreateRequire } from 'node:module'; const require = __tsparkCreateRequire(import.meta.url);" },
     });
   } catch (e) {
-    await rm(dir, { recursive: true, force: true });
     const errors = (e as { errors?: Message[] }).errors ?? [];
     const detail = errors.length > 0 ? errors.map((m) => `${m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ` : ''}${m.text}`).join('\n  ') : (e as Error).message;
     throw new UsageError('APP_BUNDLE_FAILED', `Could not bundle the application ${entry}:\n  ${detail}\nFix the error in the application source and submit again.`, { context: { entry } });
   }
-  return { moduleUrl: pathToFileURL(outfile).href, path: outfile, dir, dispose: () => rm(dir, { recursive: true, force: true }) };
 }

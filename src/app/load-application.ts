@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { UsageError } from '../errors.js';
 import type { SparkContext } from '../core/context.js';
 import { bundleApplication, type ApplicationBundle } from './bundle.js';
@@ -19,13 +21,25 @@ export interface LoadedApplication {
   bundle: ApplicationBundle;
 }
 
-export async function loadApplication(entry: string, mainExport = 'default', bundleDir?: string): Promise<LoadedApplication> {
+export interface LoadOptions {
+  /** Where the bundle's temporary directory goes (default: the OS temporary directory). */
+  bundleDir?: string;
+  /**
+   * `entry` is already a bundle written by writeApplicationBundle (the
+   * `__app__.mjs` of a YARN container): import it as is, without bundling.
+   */
+  prebundled?: boolean;
+}
+
+export async function loadApplication(entry: string, mainExport = 'default', options: LoadOptions = {}): Promise<LoadedApplication> {
   if (!existsSync(entry)) {
     throw new UsageError('APP_NOT_FOUND', `Application file ${entry} does not exist: check the path given to tspark-submit.`, { context: { entry } });
   }
   const api = (await import('../index.js')) as Record<string, unknown>;
   installRuntime(api);
-  const bundle = await bundleApplication(entry, Object.keys(api), bundleDir);
+  const bundle: ApplicationBundle = options.prebundled
+    ? { moduleUrl: pathToFileURL(resolve(entry)).href, path: resolve(entry), dir: dirname(resolve(entry)), dispose: async () => {} }
+    : await bundleApplication(entry, Object.keys(api), options.bundleDir);
   let namespace: Record<string, unknown>;
   try {
     namespace = (await import(bundle.moduleUrl)) as Record<string, unknown>;

@@ -17,13 +17,15 @@ export interface ApplicationPlan {
   appArgs: string[];
   /** Holds spark.master and spark.app.name. */
   conf: SparkConf;
+  /** The entry is a bundle already (a YARN container's __app__.mjs): import it without bundling. */
+  prebundled?: boolean;
 }
 
 export async function runApplication(plan: ApplicationPlan, logger: Logger): Promise<void> {
   if (!plan.entry) throw new TsparkError('NO_ENTRY', 'No application file to run: pass the entry module to tspark-submit.', { exitCode: ExitCode.USAGE });
   // stack traces and call sites of the bundled application point into its own source files
   process.setSourceMapsEnabled(true);
-  const app = await loadApplication(plan.entry, plan.mainExport);
+  const app = await loadApplication(plan.entry, plan.mainExport, { prebundled: plan.prebundled === true });
   let failure: unknown;
   let sc: SparkContext | undefined;
   try {

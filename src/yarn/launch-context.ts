@@ -16,7 +16,7 @@ import type {
 
 /** Link names inside a container's working directory. */
 export const ContainerLayout = {
-  /** The tspark runtime archive, unpacked where `import 'tspark'` from the bundle resolves. */
+  /** The tspark runtime archive, unpacked here: the AM and executor entry points live in it. */
   RUNTIME: 'node_modules/tspark',
   /** The application bundle (ES module) and its source map. */
   APP_BUNDLE: '__app__.mjs',

@@ -12,7 +12,7 @@ import { clusterLogsDeps } from '../logs/cluster-deps.js';
 import { fetchContainerLogTail } from '../logs/container-log-tail.js';
 import type { HadoopConf } from '../conf/hadoop-conf.js';
 import { ApplicationFailedError, checkFinalReport, monitorApplication, type AppReportLike } from './app-monitor.js';
-import { bundleForContainers } from './app-bundle.js';
+import { writeApplicationBundle } from '../app/bundle.js';
 import { requireHadoopConf, yarnClients, type YarnClients } from './cluster-clients.js';
 import { buildConfArchive } from './conf-archive.js';
 import { checkAgainstMaximum, containerSize, type ContainerSize } from './container-sizing.js';
@@ -189,7 +189,9 @@ export async function submitApplication(plan: SubmitPlan, deps: SubmitDeps): Pro
   let submitted = false;
   let confDir: string | undefined;
   try {
-    const bundle = await bundleForContainers(plan.entry, path.join(work, ContainerLayout.APP_BUNDLE));
+    const bundleFile = path.join(work, ContainerLayout.APP_BUNDLE);
+    await writeApplicationBundle(plan.entry, bundleFile, Object.keys(await import('../index.js')));
+    const bundle = { file: bundleFile, mapFile: `${bundleFile}.map` };
     const effective = conf.clone().set('spark.app.id', appId).set('spark.yarn.app.stagingDir', stagingDir);
     const confArchive = await buildConfArchive(effective, plan.hadoopConfDirs ?? []);
     confDir = confArchive.dir;
