@@ -12,7 +12,7 @@ import { ResourceManagerClient } from '../../../src/yarn/rest/client.js';
 import { leafQueues } from '../../../src/yarn/rest/scheduler.js';
 import type { AppInfo, ApplicationSubmissionContext } from '../../../src/yarn/rest/types.js';
 import { hadoopCluster } from '../../support/hadoop.js';
-import { FakeServer, deadUrl } from '../../unit/hadoop/rest/fake-server.js';
+import { FakeServer, deadUrl } from '../../support/fake-http-server.js';
 
 const cluster = hadoopCluster();
 const rm = new ResourceManagerClient({ resourceManagers: [cluster.rmUrl], user: cluster.user });

@@ -15,7 +15,7 @@ import {
 } from '../../../src/hadoop/rest/errors.js';
 import { WebHdfsClient } from '../../../src/hadoop/webhdfs/client.js';
 import { hadoopCluster } from '../../support/hadoop.js';
-import { FakeServer, deadUrl } from '../../unit/hadoop/rest/fake-server.js';
+import { FakeServer, deadUrl } from '../../support/fake-http-server.js';
 
 const cluster = hadoopCluster();
 const base = `/tmp/tspark-it-webhdfs-${process.pid}-${randomBytes(3).toString('hex')}`;

@@ -12,7 +12,7 @@ import {
   parsePermissionDenied,
 } from '../../../../src/hadoop/rest/remote-exception.js';
 import { backoffDelayMs, withRetry, type RetryPolicy } from '../../../../src/hadoop/rest/retry.js';
-import { fixtureBody, fixtureJson, loadFixture } from './fake-server.js';
+import { fixtureBody, fixtureJson, loadFixture } from '../../../support/fake-http-server.js';
 
 describe('backoff', () => {
   const policy: RetryPolicy = { maxAttempts: 10, initialDelayMs: 100, maxDelayMs: 1000, multiplier: 3 };

@@ -19,7 +19,7 @@ import {
   replay,
   type Handler,
   type Reply,
-} from '../rest/fake-server.js';
+} from '../../../support/fake-http-server.js';
 
 const servers: FakeServer[] = [];
 afterEach(async () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NoActiveServerError, StandbyError } from '../../../../src/hadoop/rest/errors.js';
 import type { RetryEnv } from '../../../../src/hadoop/rest/retry.js';
 import { WebHdfsClient } from '../../../../src/hadoop/webhdfs/client.js';
-import { FakeServer, deadUrl, loadFixture, replay, type Handler, type Reply } from '../rest/fake-server.js';
+import { FakeServer, deadUrl, loadFixture, replay, type Handler, type Reply } from '../../../support/fake-http-server.js';
 
 /**
  * NameNode HA: a standby answers every operation with a StandbyException

@@ -13,7 +13,7 @@ import {
   replay,
   type Handler,
   type Reply,
-} from '../../hadoop/rest/fake-server.js';
+} from '../../../support/fake-http-server.js';
 import { submissionProblems } from './submission-schema.js';
 
 const servers: FakeServer[] = [];

@@ -95,7 +95,7 @@ export async function deadUrl(): Promise<string> {
 
 // ---- recorded exchanges ---------------------------------------------------------
 
-const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures');
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
 
 export interface Fixture {
   request: {
