@@ -22,6 +22,7 @@ import type { SpecContext } from './rdd/spec-context.js';
 import type { SchedulerBackend } from './scheduler/backend.js';
 import { DAGScheduler, type JobListener } from './scheduler/dag-scheduler.js';
 import { ContextStoppedError } from './scheduler/errors.js';
+import { localClusterBackend } from './scheduler/cluster/local-cluster.js';
 import { LocalBackend } from './scheduler/local/local-backend.js';
 import { ConsoleProgressBar } from './scheduler/progress-bar.js';
 import { TaskScheduler } from './scheduler/task-scheduler.js';
@@ -165,10 +166,11 @@ export class SparkContext implements RddContext {
       );
       maxFailures = this.conf.has('spark.task.maxFailures') ? this.conf.require(Config.TASK_MAX_FAILURES) : m.maxFailures;
     } else {
-      if (!this.backendFactory) {
+      const factory = this.backendFactory ?? (m.kind === 'local-cluster' ? (mu: MasterUrl, c: SparkConf, dir: string) => localClusterBackend(mu, c, dir, root, this.appId) : undefined);
+      if (!factory) {
         throw new ConfigError('MASTER_NOT_SUPPORTED', `Master '${this.master}' needs the cluster scheduler backend, which this build of the engine was not given. Use --master local[K] for now.`);
       }
-      this.backend = this.backendFactory(m, this.conf, this.localDir);
+      this.backend = factory(m, this.conf, this.localDir);
       maxFailures = this.conf.require(Config.TASK_MAX_FAILURES);
     }
     const ts = new TaskScheduler(this.backend, maxFailures, this.dag, root.child({ component: 'TaskScheduler' }), this.conf.require(Config.LOCALITY_WAIT), this.clock);
@@ -186,6 +188,7 @@ export class SparkContext implements RddContext {
     if (configured !== undefined) return this.conf.require(Config.DEFAULT_PARALLELISM);
     const m = this.parsedMaster;
     if (m.kind === 'local') return m.threads;
+    if (m.kind === 'local-cluster') return Math.max(2, m.executors * m.coresPerExecutor);
     return this.backend?.defaultParallelism() ?? 2;
   }
 
