@@ -189,7 +189,7 @@ describe('local-cluster[2,1,512]', () => {
 });
 
 describe('an executor process killed mid-job', () => {
-  it('has its running tasks retried on the other executor and the job gives the right answer', async () => {
+  it('has its running tasks retried on the other executor, gives the right answer, and is replaced', async () => {
     const { sc, backend } = clusterContext();
     try {
       const n = 16;
@@ -225,6 +225,39 @@ describe('an executor process killed mid-job', () => {
           .executorInfo()
           .map((e) => e.id),
       ).not.toContain(victim!.id);
+
+      // a new executor (id 3) takes the lost one's place, and jobs use it
+      const registeredBy = Date.now() + 30_000;
+      while (
+        !backend()
+          .executorInfo()
+          .some((e) => e.id === '3') &&
+        Date.now() < registeredBy
+      ) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(
+        backend()
+          .executorInfo()
+          .map((e) => e.id)
+          .sort(),
+      ).toEqual(['1', '2', '3'].filter((id) => id !== victim!.id));
+      const ranOn = await sc
+        .parallelize(
+          Array.from({ length: 8 }, (_, i) => i),
+          8,
+        )
+        .map(() => {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+          return process.pid;
+        })
+        .collect();
+      expect(new Set(ranOn).size).toBe(2);
+      const pids = backend()
+        .executorInfo()
+        .map((e) => e.pid);
+      await sc.stop();
+      expect(pids.filter(processAlive)).toEqual([]);
     } finally {
       await sc.stop();
     }

@@ -34,6 +34,8 @@ export interface ExecutorLauncher {
     secret: Buffer,
     onExit: (executorId: string, reason: string) => void,
   ): Promise<void>;
+  /** Starts an executor in place of a lost one (optional: YARN asks the ResourceManager instead). */
+  replace?(lostExecutorId: string): void;
   /** Waits up to `timeoutMs` for the executors to exit, then kills those left. */
   stop(timeoutMs: number): Promise<void>;
 }
@@ -307,6 +309,7 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
       `Lost executor ${id} on ${e.host}: ${reason}`,
     );
     this.client?.executorLost(id, reason);
+    this.options.launcher?.replace?.(id);
   }
 
   reviveOffers(): void {

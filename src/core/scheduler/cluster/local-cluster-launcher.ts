@@ -17,6 +17,8 @@ import type { ExecutorLauncher } from './cluster-backend.js';
  * directory (LOCAL_DIRS), which the driver deletes at stop.
  */
 
+/** Lost executors replaced per application at most (Spark's standalone spark.deploy.maxExecutorRetries). */
+export const DEFAULT_MAX_REPLACEMENTS = 10;
 /** Lines of an executor's output kept to explain why it died. */
 const OUTPUT_TAIL_LINES = 20;
 
@@ -35,6 +37,15 @@ export interface LocalClusterLauncherOptions {
   /** The executor entry; default: the package's compiled dist/src/executor/main.js. */
   executorMain?: string;
   env?: NodeJS.ProcessEnv;
+  maxReplacements?: number;
+}
+
+interface SpawnContext {
+  main: string;
+  propertiesFile: string;
+  env: NodeJS.ProcessEnv;
+  driver: { host: string; port: number };
+  onExit: (executorId: string, reason: string) => void;
 }
 
 interface ExecutorProcess {
@@ -46,6 +57,10 @@ interface ExecutorProcess {
 
 export class LocalClusterLauncher implements ExecutorLauncher {
   private readonly processes: ExecutorProcess[] = [];
+  private spawnContext: SpawnContext | undefined;
+  private lastId = 0;
+  private replacements = 0;
+  private stopping = false;
 
   constructor(private readonly options: LocalClusterLauncherOptions) {}
 
@@ -65,9 +80,7 @@ export class LocalClusterLauncher implements ExecutorLauncher {
     await writeFile(
       propertiesFile,
       formatProperties(Object.entries(o.executorConf), 'local-cluster executor configuration'),
-      {
-        mode: 0o600,
-      },
+      { mode: 0o600 },
     );
     const env: NodeJS.ProcessEnv = {
       ...(o.env ?? process.env),
@@ -76,59 +89,89 @@ export class LocalClusterLauncher implements ExecutorLauncher {
     };
     // the secret comes from SECRET_ENV here, not from a YARN container's token file
     delete env.HADOOP_TOKEN_FILE_LOCATION;
-    for (let i = 1; i <= o.executors; i++) {
-      const id = String(i);
-      const args = [
-        `--max-old-space-size=${o.memoryMiB}`,
-        '--enable-source-maps',
-        main,
-        '--executor-id',
-        id,
-        '--cores',
-        String(o.coresPerExecutor),
-        '--driver-url',
-        `${driver.host.includes(':') ? `[${driver.host}]` : driver.host}:${driver.port}`,
-        '--hostname',
-        o.executorHost,
-        '--app-id',
-        o.appId,
-        '--properties-file',
-        propertiesFile,
-      ];
-      const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      const p: ExecutorProcess = { id, child, output: [], exited: Promise.resolve() };
-      const log = o.logger.child({ executorId: id });
-      const keep = (chunk: Buffer): void => {
-        for (const line of chunk.toString('utf8').split('\n')) {
-          if (!line.trim()) continue;
-          p.output.push(line);
-          if (p.output.length > OUTPUT_TAIL_LINES) p.output.shift();
-          log.debug({ line }, 'executor output');
-        }
-      };
-      child.stdout!.on('data', keep);
-      child.stderr!.on('data', keep);
-      p.exited = new Promise<void>((resolve) => {
-        child.once('error', (e) => {
-          onExit(id, `could not start: ${e.message}`);
-          resolve();
-        });
-        child.once('exit', (code, signal) => {
-          const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-          const tail = code === 0 ? '' : p.output.length ? `; its last output:\n${p.output.join('\n')}` : '';
-          onExit(id, `${how}${tail}`);
-          resolve();
-        });
-      });
-      this.processes.push(p);
-      log.info(
-        { pid: child.pid },
-        `Started executor ${id} (pid ${child.pid}, ${o.coresPerExecutor} cores, ${o.memoryMiB} MiB heap)`,
+    this.spawnContext = { main, propertiesFile, env, driver, onExit };
+    for (let i = 0; i < o.executors; i++) this.startExecutor();
+  }
+
+  /**
+   * Starts a new executor (with a new id) in place of a lost one, as a
+   * standalone worker would, at most `maxReplacements` times per application
+   * so that executors failing at startup do not loop.
+   */
+  replace(lostExecutorId: string): void {
+    if (!this.spawnContext || this.stopping) return;
+    const max = this.options.maxReplacements ?? DEFAULT_MAX_REPLACEMENTS;
+    if (this.replacements >= max) {
+      this.options.logger.warn(
+        { executorId: lostExecutorId },
+        `not replacing executor ${lostExecutorId}: ${max} executors were already replaced in this application`,
       );
+      return;
     }
+    this.replacements++;
+    const id = this.startExecutor();
+    this.options.logger.info(
+      { executorId: id },
+      `Started executor ${id} to replace lost executor ${lostExecutorId}`,
+    );
+  }
+
+  private startExecutor(): string {
+    const o = this.options;
+    const { main, propertiesFile, env, driver, onExit } = this.spawnContext!;
+    const id = String(++this.lastId);
+    const args = [
+      `--max-old-space-size=${o.memoryMiB}`,
+      '--enable-source-maps',
+      main,
+      '--executor-id',
+      id,
+      '--cores',
+      String(o.coresPerExecutor),
+      '--driver-url',
+      `${driver.host.includes(':') ? `[${driver.host}]` : driver.host}:${driver.port}`,
+      '--hostname',
+      o.executorHost,
+      '--app-id',
+      o.appId,
+      '--properties-file',
+      propertiesFile,
+    ];
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p: ExecutorProcess = { id, child, output: [], exited: Promise.resolve() };
+    const log = o.logger.child({ executorId: id });
+    const keep = (chunk: Buffer): void => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line.trim()) continue;
+        p.output.push(line);
+        if (p.output.length > OUTPUT_TAIL_LINES) p.output.shift();
+        log.debug({ line }, 'executor output');
+      }
+    };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    p.exited = new Promise<void>((resolve) => {
+      child.once('error', (e) => {
+        onExit(id, `could not start: ${e.message}`);
+        resolve();
+      });
+      child.once('exit', (code, signal) => {
+        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        const tail = code === 0 ? '' : p.output.length ? `; its last output:\n${p.output.join('\n')}` : '';
+        onExit(id, `${how}${tail}`);
+        resolve();
+      });
+    });
+    this.processes.push(p);
+    log.info(
+      { pid: child.pid },
+      `Started executor ${id} (pid ${child.pid}, ${o.coresPerExecutor} cores, ${o.memoryMiB} MiB heap)`,
+    );
+    return id;
   }
 
   async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
     await Promise.all(
       this.processes.map(async (p) => {
         if (p.child.exitCode !== null || p.child.signalCode !== null) return;
