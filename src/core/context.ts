@@ -142,7 +142,8 @@ export class SparkContext implements RddContext {
   }
 
   private parsedMasterSlots(): number {
-    return this.parsedMaster.kind === 'local' ? this.parsedMaster.threads : 1;
+    const m = this.parsedMaster;
+    return m.kind === 'local' ? m.threads : m.kind === 'local-cluster' ? m.executors * m.coresPerExecutor : 1;
   }
 
   private async start(root: Logger): Promise<void> {

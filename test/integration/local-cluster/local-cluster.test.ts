@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +46,17 @@ function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 beforeAll(() => ensureDistIsFresh(ROOT), 300_000);
@@ -190,7 +202,12 @@ describe('local-cluster[2,1,512]', () => {
 
 describe('an executor process killed mid-job', () => {
   it('has its running tasks retried on the other executor, gives the right answer, and is replaced', async () => {
-    const { sc, backend } = clusterContext();
+    const port = await freePort();
+    const { sc, backend } = clusterContext({
+      'spark.driver.host': '127.0.0.1',
+      'spark.driver.bindAddress': '127.0.0.1',
+      'spark.driver.port': String(port),
+    });
     try {
       const n = 16;
       const job = sc
@@ -216,6 +233,8 @@ describe('an executor process killed mid-job', () => {
       expect(victim).toBeDefined();
       process.kill(victim!.pid, 'SIGKILL');
       const result = await job;
+      // the endpoint honoured spark.driver.host / bindAddress / port
+      expect(backend().driverAddress).toEqual({ host: '127.0.0.1', port });
       const expected = new Map<number, number>();
       for (let i = 0; i < n; i++) expected.set(i % 4, (expected.get(i % 4) ?? 0) + i);
       expect(new Map(result)).toEqual(expected);
