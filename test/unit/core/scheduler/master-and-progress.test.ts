@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { parseMaster } from '../../../../src/core/master-url.js';
 import { ConsoleProgressBar, renderStage } from '../../../../src/core/scheduler/progress-bar.js';
-import { ConfigError } from '../../../../src/errors.js';
+import { UsageError } from '../../../../src/errors.js';
 
 describe('master URLs', () => {
   it('reads local forms with Spark defaults (one attempt per task unless local[K,F])', () => {
-    expect(parseMaster('local')).toEqual({ kind: 'local', threads: 1, maxFailures: 1 });
-    expect(parseMaster('local[3]')).toEqual({ kind: 'local', threads: 3, maxFailures: 1 });
-    expect(parseMaster('local[*]', () => 6)).toEqual({ kind: 'local', threads: 6, maxFailures: 1 });
-    expect(parseMaster('local[2, 4]')).toEqual({ kind: 'local', threads: 2, maxFailures: 4 });
-    expect(parseMaster('local-cluster[2,1,1024]')).toEqual({ kind: 'local-cluster', executors: 2, coresPerExecutor: 1, memoryMiB: 1024 });
-    expect(parseMaster('yarn')).toEqual({ kind: 'yarn' });
+    expect(parseMaster('local')).toMatchObject({ kind: 'local', threads: 1, maxFailures: 1 });
+    expect(parseMaster('local[3]')).toMatchObject({ kind: 'local', threads: 3, maxFailures: 1 });
+    expect(parseMaster('local[*]', () => 6)).toMatchObject({ kind: 'local', threads: 6, maxFailures: 1 });
+    expect(parseMaster('local[2, 4]')).toMatchObject({ kind: 'local', threads: 2, maxFailures: 4 });
+    expect(parseMaster('local-cluster[2,1,1024]')).toMatchObject({ kind: 'local-cluster', executors: 2, coresPerExecutor: 1, memoryMiB: 1024 });
+    expect(parseMaster('yarn')).toMatchObject({ kind: 'yarn' });
   });
 
   it('refuses malformed masters with the accepted forms', () => {
-    expect(() => parseMaster('local[0]')).toThrow(ConfigError);
+    expect(() => parseMaster('local[0]')).toThrow(UsageError);
     expect(() => parseMaster('spark://host:7077')).toThrow(/use local, local\[K\]/);
   });
 });
