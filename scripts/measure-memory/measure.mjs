@@ -20,6 +20,9 @@ import { once } from 'node:events';
 import { tmpdir, loadavg, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import process from 'node:process';
+import console from 'node:console';
+import { setInterval, clearInterval } from 'node:timers';
 
 const { values: opts } = parseArgs({
   options: {
@@ -38,11 +41,19 @@ const MiB = 1024 * 1024;
 
 const WORKLOADS = {
   // reduceByKey over uniformly keyed records, about one distinct key per 4 records
-  reduce: { keys: 'uniform', app: 'scripts/bench/apps/skewed-aggregation.ts', args: (f) => ['reduce', f, '8', '8'] },
+  reduce: {
+    keys: 'uniform',
+    app: 'scripts/bench/apps/skewed-aggregation.ts',
+    args: (f) => ['reduce', f, '8', '8'],
+  },
   // sortByKey: uniform keys, range partitioned; spills when the heap budget is exceeded
   sort: { keys: 'uniform', app: 'scripts/bench/apps/sort-by-key.ts', args: (f) => [f, '8', '8'] },
   // groupByKey where one key holds about a fifth of all records
-  group: { keys: 'skewed', app: 'scripts/bench/apps/skewed-aggregation.ts', args: (f) => ['group', f, '8', '8'] },
+  group: {
+    keys: 'skewed',
+    app: 'scripts/bench/apps/skewed-aggregation.ts',
+    args: (f) => ['group', f, '8', '8'],
+  },
 };
 
 /** xorshift32: deterministic records without dependencies. */
@@ -170,7 +181,10 @@ async function run(heap, name) {
     ratio: Number((peakMiB / heap).toFixed(2)),
     sparkDefaultOverheadMiB: Math.max(384, Math.floor(0.1 * heap)),
     driverPeakRssMiB: driver ? Math.round(driver.hwm / 1024) : null,
-    processes: [...procs.values()].map((p) => ({ cmd: p.cmd.slice(0, 160), hwmMiB: Math.round(p.hwm / 1024) })),
+    processes: [...procs.values()].map((p) => ({
+      cmd: p.cmd.slice(0, 160),
+      hwmMiB: Math.round(p.hwm / 1024),
+    })),
     result: stdout.trim().split('\n').at(-1),
     error: code === 0 ? undefined : stderr.slice(-2000),
   };
@@ -183,10 +197,18 @@ const load0 = loadavg();
 const results = [];
 for (const heap of heaps) for (const name of workloads) results.push(await run(heap, name));
 const load1 = loadavg();
-console.log(`\n${started} .. ${new Date().toISOString()}; node ${process.version}; ${cpus().length} cores (${cpus()[0]?.model}); ${Math.round(totalmem() / 1024 ** 3)} GiB`);
-console.log(`load average at start ${load0.map((l) => l.toFixed(2)).join(' ')}, at end ${load1.map((l) => l.toFixed(2)).join(' ')}\n`);
-console.log('| heap (MiB) | workload | input (MiB) | peak RSS (MiB) | RSS - heap (MiB) | RSS / heap | Spark default overhead (MiB) | exit | seconds |');
+console.log(
+  `\n${started} .. ${new Date().toISOString()}; node ${process.version}; ${cpus().length} cores (${cpus()[0]?.model}); ${Math.round(totalmem() / 1024 ** 3)} GiB`,
+);
+console.log(
+  `load average at start ${load0.map((l) => l.toFixed(2)).join(' ')}, at end ${load1.map((l) => l.toFixed(2)).join(' ')}\n`,
+);
+console.log(
+  '| heap (MiB) | workload | input (MiB) | peak RSS (MiB) | RSS - heap (MiB) | RSS / heap | Spark default overhead (MiB) | exit | seconds |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
-  console.log(`| ${r.heapMiB} | ${r.workload} | ${r.inputMiB} | ${r.executorPeakRssMiB} | ${r.beyondHeapMiB} | ${r.ratio} | ${r.sparkDefaultOverheadMiB} | ${r.exitCode} | ${r.seconds.toFixed(0)} |`);
+  console.log(
+    `| ${r.heapMiB} | ${r.workload} | ${r.inputMiB} | ${r.executorPeakRssMiB} | ${r.beyondHeapMiB} | ${r.ratio} | ${r.sparkDefaultOverheadMiB} | ${r.exitCode} | ${r.seconds.toFixed(0)} |`,
+  );
 }
