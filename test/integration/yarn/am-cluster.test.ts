@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
@@ -11,12 +10,12 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/errors.js';
 import { WebHdfsClient } from '../../../src/hadoop/webhdfs/client.js';
 import { ResourceManagerClient } from '../../../src/yarn/rest/client.js';
 import { hadoopCluster, type HadoopCluster } from '../../support/hadoop.js';
+import { runSubmit, submittedAppId } from '../../support/submit-cli.js';
 
 /**
  * The ApplicationMaster on the real cluster, through the built CLI
@@ -27,41 +26,9 @@ import { hadoopCluster, type HadoopCluster } from '../../support/hadoop.js';
  * spark.tspark.yarn.executorCommand; the driver runs in the AM.
  */
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SUBMIT = path.join(ROOT, 'bin', 'tspark-submit.js');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
 
-function runCli(
-  args: string[],
-  env: Record<string, string>,
-  onStderr?: (text: string) => void,
-): Promise<Run> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SUBMIT, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TSPARK_LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      onStderr?.(stderr);
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - start }));
-  });
-}
 
-const appIdOf = (text: string): string | undefined =>
-  /Submitted application (application_\d+_\d+)/.exec(text)?.[1];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let cluster: HadoopCluster;
@@ -199,7 +166,7 @@ describe('the ApplicationMaster on the real cluster', () => {
     // 2 GiB + 384 MiB per executor (2560 MiB once rounded to the 256 MiB minimum allocation): at most
     // two fit on a 6 GiB NodeManager, so three need both. main waits 25 s so that a NodeManager that
     // first has to localize the runtime still runs its executor to the end.
-    const r = await runCli(
+    const r = await runSubmit(
       [
         ...base([
           '--executor-memory',
@@ -216,7 +183,7 @@ describe('the ApplicationMaster on the real cluster', () => {
       ],
       env,
     );
-    const appId = appIdOf(r.stderr);
+    const appId = submittedAppId(r.stderr);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`Application ${appId} finished with final status SUCCEEDED.`);
 
@@ -264,7 +231,7 @@ describe('the ApplicationMaster on the real cluster', () => {
   });
 
   it('replaces failing executors and fails the application at spark.yarn.max.executor.failures, naming them', async () => {
-    const r = await runCli(
+    const r = await runSubmit(
       [
         ...base([
           '--num-executors',
@@ -279,7 +246,7 @@ describe('the ApplicationMaster on the real cluster', () => {
       ],
       env,
     );
-    const appId = appIdOf(r.stderr);
+    const appId = submittedAppId(r.stderr);
     expect(r.code, r.stderr).toBe(ExitCode.APP_FAILED);
     expect(r.stderr).toContain('Max number of executor failures (3) reached');
     expect(r.stderr).toMatch(/executor \d+ \(container_\w+ on localhost:\d+\) exited with code 1/);
@@ -299,7 +266,7 @@ describe('the ApplicationMaster on the real cluster', () => {
 
   it('an AM killed mid-run is retried as attempt 2 when spark.yarn.maxAppAttempts allows it', async () => {
     let appId: string | undefined;
-    const run = runCli(
+    const run = runSubmit(
       [
         ...base([
           '--num-executors',
@@ -315,7 +282,7 @@ describe('the ApplicationMaster on the real cluster', () => {
       ],
       env,
       (t) => {
-        appId ??= appIdOf(t);
+        appId ??= submittedAppId(t);
       },
     );
     const pid = await killAmWhenRunning(() => appId, 1);
@@ -332,11 +299,11 @@ describe('the ApplicationMaster on the real cluster', () => {
 
   it('an AM killed mid-run in its last attempt: the application is reported FAILED with the reason', async () => {
     let appId: string | undefined;
-    const run = runCli(
+    const run = runSubmit(
       [...base(['--num-executors', '1', '--conf', 'spark.tspark.yarn.executorCommand=sleep 1']), app, '300'],
       env,
       (t) => {
-        appId ??= appIdOf(t);
+        appId ??= submittedAppId(t);
       },
     );
     await killAmWhenRunning(() => appId, 1);
@@ -356,7 +323,7 @@ describe('the ApplicationMaster on the real cluster', () => {
         '  await new Promise((r) => setTimeout(r, 120_000));\n' +
         '}\n',
     );
-    const r = await runCli(
+    const r = await runSubmit(
       [...base(['--num-executors', '1', '--conf', 'spark.tspark.yarn.executorCommand=sleep 1']), file],
       env,
     );
@@ -370,7 +337,7 @@ describe('the ApplicationMaster on the real cluster', () => {
       'yarn.resourcemanager.scheduler.address': '127.0.0.1:1',
       'yarn.resourcemanager.connect.max-wait.ms': '3000',
     });
-    const r = await runCli([...base(['--num-executors', '1']), app, '0'], { HADOOP_CONF_DIR: confDir });
+    const r = await runSubmit([...base(['--num-executors', '1']), app, '0'], { HADOOP_CONF_DIR: confDir });
     expect(r.code, r.stderr).toBe(ExitCode.APP_FAILED);
     expect(r.ms).toBeLessThan(120_000);
     expect(r.stderr).toContain('cannot reach the ResourceManager scheduler at 127.0.0.1:1');
@@ -394,7 +361,7 @@ HADOOP_TOKEN_FILE_LOCATION="$PWD/bad_container_tokens" exec node "$@"
 `,
     );
     chmodSync(wrapper, 0o755);
-    const r = await runCli(
+    const r = await runSubmit(
       [...base(['--num-executors', '1', '--conf', `spark.tspark.node=${wrapper}`]), app, '0'],
       env,
     );

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import { ExitCode } from '../../../src/errors.js';
 import { WebHdfsClient } from '../../../src/hadoop/webhdfs/client.js';
 import { ResourceManagerClient } from '../../../src/yarn/rest/client.js';
 import { hadoopCluster, type HadoopCluster } from '../../support/hadoop.js';
+import { runSubmit, submittedAppId } from '../../support/submit-cli.js';
 
 /**
  * yarn-cluster submission against the real test cluster, driven through the
@@ -18,49 +18,25 @@ import { hadoopCluster, type HadoopCluster } from '../../support/hadoop.js';
  */
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SUBMIT = path.join(ROOT, 'bin', 'tspark-submit.js');
 const APP = path.join(ROOT, 'test', 'fixtures', 'apps', 'hello.ts');
 const SLOW_NODE = path.join(ROOT, 'test', 'fixtures', 'apps', 'slow-node.sh');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function runCli(
-  args: string[],
-  env: Record<string, string>,
-  onStderr?: (text: string) => void,
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SUBMIT, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TSPARK_LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      onStderr?.(stderr);
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
-const appIdOf = (text: string): string | undefined =>
-  /Submitted application (application_\d+_\d+)/.exec(text)?.[1];
 
 let cluster: HadoopCluster;
 let hdfs: WebHdfsClient;
 let runtimeDir: string;
+let stagingBase: string;
 let env: Record<string, string>;
 const tempDirs: string[] = [];
 
+/**
+ * This file's submissions stage under a base of their own (spark.yarn.stagingDir), so other
+ * applications on the shared cluster never show up in these listings.
+ */
 async function stagingEntries(): Promise<string[]> {
-  const dir = `/user/${cluster.user}/.sparkStaging`;
+  const dir = `${stagingBase}/${cluster.user}/.sparkStaging`;
   if (!(await hdfs.exists(dir))) return [];
   return (await hdfs.listStatus(dir)).map((s) => s.name).sort();
 }
@@ -96,6 +72,8 @@ const base = (extra: string[] = []) => [
   'spark.yarn.maxAppAttempts=1',
   '--conf',
   `spark.tspark.yarn.runtimeDir=${runtimeDir}`,
+  '--conf',
+  `spark.yarn.stagingDir=${stagingBase}`,
   ...extra,
 ];
 
@@ -103,18 +81,20 @@ beforeAll(async () => {
   cluster = hadoopCluster();
   hdfs = new WebHdfsClient({ namenodes: [cluster.nameNodeUrl], user: cluster.user });
   runtimeDir = `/user/${cluster.user}/.tspark-test-runtime-${process.pid}`;
+  stagingBase = `/user/${cluster.user}/.tspark-test-staging-${process.pid}`;
   env = { HADOOP_CONF_DIR: cluster.confDir };
 });
 
 afterAll(async () => {
   await hdfs.delete(runtimeDir, true).catch(() => false);
+  await hdfs.delete(stagingBase, true).catch(() => false);
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe('tspark-submit --master yarn --deploy-mode cluster', () => {
   it('stages, submits, runs the application in the AM and reports SUCCEEDED; a second submission reuses the runtime', async () => {
     const before = await stagingEntries();
-    const first = await runCli(
+    const first = await runSubmit(
       [
         ...base(['--conf', 'spark.tspark.yarn.executorCommand=true']),
         '--name',
@@ -125,7 +105,7 @@ describe('tspark-submit --master yarn --deploy-mode cluster', () => {
       ],
       env,
     );
-    const appId = appIdOf(first.stderr);
+    const appId = submittedAppId(first.stderr);
     expect(appId, first.stderr).toBeDefined();
     expect(first.stderr).toContain(`Application report for ${appId} (state: ACCEPTED)`);
     // (RUNNING may come and go between two 1 s polls: this application only prints.)
@@ -160,7 +140,7 @@ describe('tspark-submit --master yarn --deploy-mode cluster', () => {
     expect(logs).toMatch(/ApplicationMaster started \{[^}]*containerId=container_\w+_01_000001/);
     expect(logs).toMatch(/Unregistered from the ResourceManager \{[^}]*finalStatus=SUCCEEDED/);
 
-    const second = await runCli([...base(['--conf', 'spark.tspark.yarn.executorCommand=true']), APP], env);
+    const second = await runSubmit([...base(['--conf', 'spark.tspark.yarn.executorCommand=true']), APP], env);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toContain('Reusing the tspark runtime already in HDFS');
     expect(second.stderr).not.toContain('Uploading the tspark runtime');
@@ -170,7 +150,7 @@ describe('tspark-submit --master yarn --deploy-mode cluster', () => {
   });
 
   it('a failing application ends FAILED and the client reports its error and where the logs are', async () => {
-    const r = await runCli(
+    const r = await runSubmit(
       [
         ...base(['--conf', 'spark.tspark.yarn.executorCommand=true']),
         path.join(ROOT, 'examples', 'spark-pi.ts'),
@@ -178,7 +158,7 @@ describe('tspark-submit --master yarn --deploy-mode cluster', () => {
       ],
       env,
     );
-    const appId = appIdOf(r.stderr);
+    const appId = submittedAppId(r.stderr);
     expect(r.code, r.stderr).toBe(ExitCode.APP_FAILED);
     expect(r.stderr).toContain(`Error: Application ${appId} finished with status FAILED`);
     expect(r.stderr).toContain("slices must be a positive integer, got 'not-a-number'");
@@ -187,7 +167,7 @@ describe('tspark-submit --master yarn --deploy-mode cluster', () => {
 
   it('kills a running application: --kill ends it KILLED and the submitting client exits with that reason', async () => {
     let submitted: string | undefined;
-    const submission = runCli(
+    const submission = runSubmit(
       [
         ...base([
           '--conf',
@@ -199,7 +179,7 @@ describe('tspark-submit --master yarn --deploy-mode cluster', () => {
       ],
       env,
       (text) => {
-        submitted ??= appIdOf(text);
+        submitted ??= submittedAppId(text);
       },
     );
     // The app stays ACCEPTED until an AM registers; wait until its AM container exists.
@@ -210,12 +190,12 @@ describe('tspark-submit --master yarn --deploy-mode cluster', () => {
       if (!amContainer) await new Promise((r) => setTimeout(r, 500));
     }
     expect(amContainer).toMatch(/^container_/);
-    const status = await runCli(['--master', 'yarn', '--status', submitted!], env);
+    const status = await runSubmit(['--master', 'yarn', '--status', submitted!], env);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(`Application report for ${submitted}`);
     expect(status.stdout).toMatch(/state: (ACCEPTED|RUNNING)/);
 
-    const kill = await runCli(['--master', 'yarn', '--kill', submitted!], env);
+    const kill = await runSubmit(['--master', 'yarn', '--kill', submitted!], env);
     expect(kill.code, kill.stderr).toBe(0);
     expect(kill.stdout).toContain(`Application ${submitted} is KILLED`);
 
@@ -227,10 +207,10 @@ describe('tspark-submit --master yarn --deploy-mode cluster', () => {
   });
 
   it('reports an unknown or malformed application id clearly', async () => {
-    const unknown = await runCli(['--master', 'yarn', '--status', 'application_1_0001'], env);
+    const unknown = await runSubmit(['--master', 'yarn', '--status', 'application_1_0001'], env);
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/Error: .*application_1_0001/);
-    const malformed = await runCli(['--master', 'yarn', '--kill', 'app-42'], env);
+    const malformed = await runSubmit(['--master', 'yarn', '--kill', 'app-42'], env);
     expect(malformed.code).toBe(ExitCode.USAGE);
     expect(malformed.stderr).toContain('is not a YARN application id');
   });
@@ -285,7 +265,7 @@ describe('bad input leaves no staging directory behind', () => {
   ])('$what', async ({ conf, args, code, message }) => {
     const before = await stagingEntries();
     const confDir = conf ? conf() : cluster.confDir;
-    const r = await runCli([...base(args), APP], { HADOOP_CONF_DIR: confDir });
+    const r = await runSubmit([...base(args), APP], { HADOOP_CONF_DIR: confDir });
     expect(r.code).not.toBe(0);
     if (code !== undefined) expect(r.code).toBe(code);
     expect(r.stderr).toMatch(message);
@@ -300,7 +280,7 @@ describe('bad input leaves no staging directory behind', () => {
     const admin = new WebHdfsClient({ namenodes: [cluster.nameNodeUrl], user: cluster.superuser });
     await admin.mkdirs(`${readOnly}/${user}`, 0o755);
     try {
-      const r = await runCli([...base(['--conf', `spark.yarn.stagingDir=${readOnly}`]), APP], {
+      const r = await runSubmit([...base(['--conf', `spark.yarn.stagingDir=${readOnly}`]), APP], {
         ...env,
         HADOOP_USER_NAME: user,
       });
