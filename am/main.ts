@@ -10,7 +10,9 @@ import { createRootLogger } from '../src/log.js';
 import { readAmEnvironment } from '../src/yarn/am/am-environment.js';
 import { startApplicationMaster } from '../src/yarn/am/bootstrap.js';
 import { AmExitCode } from '../src/yarn/am/exit-codes.js';
+import { applicationSecretFromCredentials, yarnDriverBackend } from '../src/yarn/am/driver-backend.js';
 import { LOCAL_RESOURCES_ENV } from '../src/yarn/am/executor-resources.js';
+import { YarnExecutorLauncher } from '../src/yarn/am/yarn-executor-launcher.js';
 import { ContainerLayout } from '../src/yarn/launch-context.js';
 import { parseAmArguments } from './args.js';
 
@@ -20,8 +22,10 @@ import { parseAmArguments } from './args.js';
  *     --properties-file __spark_conf__/__spark_conf__.properties --app __app__.mjs --class <export> -- <args>
  * Reads the environment, configuration and credentials, then hands over to
  * src/yarn/am (bootstrap.ts). In cluster mode the driver — the user's main —
- * runs in this process; until distributed execution exists its tasks run on
- * the local backend here (docs/yarn-am.md).
+ * runs in this process and its tasks run on the executor containers the AM
+ * allocates (src/yarn/am/driver-backend.ts); with spark.tspark.yarn.executorCommand
+ * set, containers run that command instead and tasks run here on the local
+ * backend (docs/yarn-am.md).
  */
 const logger = createRootLogger({ name: 'am' });
 
@@ -37,13 +41,37 @@ async function main(): Promise<number> {
   const amRmToken = requireAmRmToken(credentials, env.tokenFile);
   const driverCores = conf.require(Config.DRIVER_CORES);
 
+  const commandOverride = conf.getEntry(Config.YARN_EXECUTOR_COMMAND);
+  const useExecutors =
+    args.deployMode === 'cluster' && (commandOverride === undefined || commandOverride.trim() === '');
+  const executorLauncher = useExecutors
+    ? new YarnExecutorLauncher(logger.child({ component: 'YarnExecutorLauncher' }))
+    : undefined;
+
   const runDriver = async () => {
     if (args.deployMode !== 'cluster') return new Promise<void>(() => {}); // client mode: the driver is elsewhere
-    const driverConf = conf.clone().set(Config.MASTER.key, `local[${driverCores}]`);
-    await runApplication(
-      { entry: args.app, mainExport: args.mainExport, appArgs: args.appArgs, conf: driverConf, prebundled: true },
-      logger,
-    );
+    const plan = { entry: args.app, mainExport: args.mainExport, appArgs: args.appArgs, prebundled: true };
+    if (!executorLauncher) {
+      const driverConf = conf.clone().set(Config.MASTER.key, `local[${driverCores}]`);
+      await runApplication({ ...plan, conf: driverConf }, logger);
+      return;
+    }
+    const launcher = executorLauncher;
+    const secret = applicationSecretFromCredentials(credentials, env.tokenFile);
+    const driverConf = conf.clone().set(Config.MASTER.key, 'yarn');
+    try {
+      await runApplication(
+        {
+          ...plan,
+          conf: driverConf,
+          backendFactory: (_master, c) =>
+            yarnDriverBackend({ conf: c, secret, amHost: env.nmHost, launcher, logger }),
+        },
+        logger,
+      );
+    } finally {
+      launcher.abandon('the driver finished before its endpoint started');
+    }
   };
 
   const running = await startApplicationMaster({
@@ -53,6 +81,7 @@ async function main(): Promise<number> {
     credentials,
     amRmToken,
     runDriver,
+    ...(executorLauncher ? { executorLauncher } : {}),
     logger,
   });
   // An error thrown outside any awaited call (a timer callback in user code) must still end the

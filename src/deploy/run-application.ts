@@ -2,7 +2,7 @@ import { ExitCode, TsparkError } from '../errors.js';
 import type { SparkConf } from '../conf/spark-conf.js';
 import type { Logger } from '../log.js';
 import { loadApplication } from '../app/load-application.js';
-import { SparkContext } from '../core/context.js';
+import { SparkContext, type SparkContextOptions } from '../core/context.js';
 
 /**
  * Runs an application in this process (local masters): bundle and import the
@@ -19,6 +19,8 @@ export interface ApplicationPlan {
   conf: SparkConf;
   /** The entry is a bundle already (a YARN container's __app__.mjs): import it without bundling. */
   prebundled?: boolean;
+  /** The scheduler backend for a non-local master (the ApplicationMaster's YARN executors). */
+  backendFactory?: SparkContextOptions['backendFactory'];
 }
 
 export async function runApplication(plan: ApplicationPlan, logger: Logger): Promise<void> {
@@ -29,7 +31,7 @@ export async function runApplication(plan: ApplicationPlan, logger: Logger): Pro
   let failure: unknown;
   let sc: SparkContext | undefined;
   try {
-    sc = new SparkContext({ conf: plan.conf, logger });
+    sc = new SparkContext({ conf: plan.conf, logger, ...(plan.backendFactory ? { backendFactory: plan.backendFactory } : {}) });
     sc.registerModule(app.bundle.moduleUrl, app.namespace);
     await app.main(sc, plan.appArgs);
   } catch (e) {

@@ -39,10 +39,9 @@ const TRANSITIONS: Record<AmState, readonly AmState[]> = {
 export const MAX_REPORTER_FAILURES = 5;
 /**
  * How long executors get to exit on their own once the driver is done,
- * before they are stopped. 0 in this build: nothing tells an executor to
- * exit yet (the stop-gap command does not listen to anyone), so waiting is
- * dead time. When the driver asks executors to stop (distributed
- * execution), give them a grace here.
+ * before they are stopped. 0: in cluster mode the driver's backend already
+ * sent StopExecutor and waited for the containers to complete
+ * (YarnExecutorLauncher.stop), and the stop-gap command listens to no one.
  */
 export const EXECUTOR_EXIT_GRACE_MS = 0;
 

@@ -38,6 +38,7 @@ import { NmTokenCache } from './nm-tokens.js';
 import { AmRmSession, type RmEndpoint } from './rm-session.js';
 import { nodeManagerStderrTail } from './stderr-tail.js';
 import { startStatusServer, type StatusServer } from './status-server.js';
+import type { YarnExecutorLauncher } from './yarn-executor-launcher.js';
 
 /**
  * Builds the ApplicationMaster from what its entry point read (environment,
@@ -61,6 +62,8 @@ export interface BootstrapInput {
   amRmToken: HadoopToken;
   /** The driver: runs the user's main and resolves when it returns. */
   runDriver: () => Promise<void>;
+  /** yarn-cluster with the real executor: joins the driver's backend to the allocator. */
+  executorLauncher?: YarnExecutorLauncher;
   logger: Logger;
 }
 
@@ -203,6 +206,7 @@ export async function startApplicationMaster(input: BootstrapInput): Promise<Run
         nodeBinary: conf.get(NODE_BINARY_KEY) ?? 'node',
         commandOverride,
         environment: env.stagingDir ? { SPARK_YARN_STAGING_DIR: env.stagingDir } : {},
+        ...(input.executorLauncher?.driverUrl ? { driverUrl: input.executorLauncher.driverUrl } : {}),
       }),
   });
   closeables.push(() => launcher.close());
@@ -264,7 +268,7 @@ export async function startApplicationMaster(input: BootstrapInput): Promise<Run
       }
       allocator = new YarnAllocator({
         rm: session,
-        launcher,
+        launcher: input.executorLauncher ? input.executorLauncher.gate(launcher) : launcher,
         nmTokens,
         targetExecutors: numExecutors,
         resource: { memoryMb: executorSize.memoryMiB, vcores: executorSize.vCores },
@@ -272,6 +276,9 @@ export async function startApplicationMaster(input: BootstrapInput): Promise<Run
         heartbeatIntervalMs: conf.require(Config.YARN_SCHEDULER_HEARTBEAT),
         logger: log,
         stderrTail,
+        ...(input.executorLauncher
+          ? { onExecutorExit: input.executorLauncher.executorExited.bind(input.executorLauncher) }
+          : {}),
       });
       log.info(
         {

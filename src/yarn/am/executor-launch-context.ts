@@ -31,6 +31,8 @@ export interface ExecutorLaunchInput {
   commandOverride?: string;
   /** Extra environment set by the AM (staging dir, ...). */
   environment?: Readonly<Record<string, string>>;
+  /** The driver endpoint (host:port) the executor dials; without it, spark.driver.host/port from the properties. */
+  driverUrl?: string;
 }
 
 export function executorEnvironment(input: ExecutorLaunchInput): Record<string, string> {
@@ -68,6 +70,7 @@ export function executorCommand(input: ExecutorLaunchInput): string {
       ContainerLayout.CONF_PROPERTIES,
       '--app',
       ContainerLayout.APP_BUNDLE,
+      ...(input.driverUrl ? ['--driver-url', input.driverUrl] : []),
     ],
   });
 }
