@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../../src/errors.js';
 import {
   HadoopRemoteError,
@@ -9,10 +9,9 @@ import {
   RemoteNotFoundError,
   RemotePermissionDeniedError,
 } from '../../../../src/hadoop/rest/errors.js';
-import type { RetryEnv, RetryPolicy } from '../../../../src/hadoop/rest/retry.js';
+import type { RetryPolicy } from '../../../../src/hadoop/rest/retry.js';
 import { WebHdfsClient } from '../../../../src/hadoop/webhdfs/client.js';
 import {
-  FakeServer,
   fixtureBody,
   fixtureJson,
   loadFixture,
@@ -20,23 +19,9 @@ import {
   type Handler,
   type Reply,
 } from '../../../support/fake-http-server.js';
+import { server, manualClock } from '../../../support/fake-servers.js';
 
-const servers: FakeServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
 
-async function server(handler: Handler): Promise<FakeServer> {
-  const s = await FakeServer.start(handler);
-  servers.push(s);
-  return s;
-}
-
-/** Sleeps recorded, never waited; jitter fixed at 0.5. */
-function manualClock(): RetryEnv & { sleeps: number[] } {
-  const sleeps: number[] = [];
-  return { sleeps, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 };
-}
 
 const POLICY: RetryPolicy = { maxAttempts: 4, initialDelayMs: 100, maxDelayMs: 250, multiplier: 2 };
 

@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NoActiveServerError, StandbyError } from '../../../../src/hadoop/rest/errors.js';
 import type { RetryEnv } from '../../../../src/hadoop/rest/retry.js';
 import { WebHdfsClient } from '../../../../src/hadoop/webhdfs/client.js';
-import { FakeServer, deadUrl, loadFixture, replay, type Handler, type Reply } from '../../../support/fake-http-server.js';
+import { deadUrl, loadFixture, replay, type Reply } from '../../../support/fake-http-server.js';
+import { server } from '../../../support/fake-servers.js';
 
 /**
  * NameNode HA: a standby answers every operation with a StandbyException
@@ -22,15 +23,6 @@ const STANDBY: Reply = {
   }),
 };
 
-const servers: FakeServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-async function server(handler: Handler): Promise<FakeServer> {
-  const s = await FakeServer.start(handler);
-  servers.push(s);
-  return s;
-}
 const clock = (): RetryEnv & { sleeps: number[] } => {
   const sleeps: number[] = [];
   return { sleeps, sleep: async (ms) => void sleeps.push(ms), random: () => 0 };

@@ -1,26 +1,16 @@
 import { finished } from 'node:stream/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SparkConf } from '../../../../src/conf/spark-conf.js';
 import { FileSystemRegistry } from '../../../../src/core/io/file-system.js';
 import { HdfsFileSystem, registerHdfs } from '../../../../src/hadoop/webhdfs/hdfs-filesystem.js';
 import {
-  FakeServer,
   fixtureBody,
   loadFixture,
   replay,
-  type Handler,
   type Reply,
 } from '../../../support/fake-http-server.js';
+import { server } from '../../../support/fake-servers.js';
 
-const servers: FakeServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-async function server(handler: Handler): Promise<FakeServer> {
-  const s = await FakeServer.start(handler);
-  servers.push(s);
-  return s;
-}
 const noWait = { sleep: async () => undefined, random: () => 0 };
 const fs = (nn: string) =>
   new HdfsFileSystem({ uri: 'hdfs://nn.example:9000', namenodes: [nn], user: 'alice', retryEnv: noWait });

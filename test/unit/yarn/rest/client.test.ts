@@ -1,12 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../../src/errors.js';
 import { HadoopRemoteError, RemoteNotFoundError, StandbyError } from '../../../../src/hadoop/rest/errors.js';
-import type { RetryEnv } from '../../../../src/hadoop/rest/retry.js';
 import { ResourceManagerClient } from '../../../../src/yarn/rest/client.js';
 import { leafQueues } from '../../../../src/yarn/rest/scheduler.js';
 import type { ApplicationSubmissionContext } from '../../../../src/yarn/rest/types.js';
 import {
-  FakeServer,
   deadUrl,
   fixtureJson,
   loadFixture,
@@ -14,21 +12,9 @@ import {
   type Handler,
   type Reply,
 } from '../../../support/fake-http-server.js';
+import { server, manualClock } from '../../../support/fake-servers.js';
 import { submissionProblems } from './submission-schema.js';
 
-const servers: FakeServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-async function server(handler: Handler): Promise<FakeServer> {
-  const s = await FakeServer.start(handler);
-  servers.push(s);
-  return s;
-}
-function manualClock(): RetryEnv & { sleeps: number[] } {
-  const sleeps: number[] = [];
-  return { sleeps, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 };
-}
 const POLICY = { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2 };
 const fx = (name: string) => loadFixture('rm-rest', name);
 const rmClient = (urls: string[], clock = manualClock()) =>
