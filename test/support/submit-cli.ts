@@ -42,3 +42,19 @@ export function runSubmit(args: string[], env: Record<string, string>, onStderr?
 export function submittedAppId(text: string): string | undefined {
   return /Submitted application (application_\d+_\d+)/.exec(text)?.[1];
 }
+
+/**
+ * The flags the YARN tests share: cluster mode, small containers, one attempt,
+ * the runtime in a directory of the test's own; `extra` comes last and wins.
+ */
+export function yarnClusterArgs(runtimeDir: string, extra: string[] = []): string[] {
+  return [
+    '--master', 'yarn',
+    '--deploy-mode', 'cluster',
+    '--driver-memory', '256m',
+    '--executor-memory', '256m',
+    '--conf', 'spark.yarn.maxAppAttempts=1',
+    '--conf', `spark.tspark.yarn.runtimeDir=${runtimeDir}`,
+    ...extra,
+  ];
+}

@@ -15,7 +15,7 @@ import { ExitCode } from '../../../src/errors.js';
 import { WebHdfsClient } from '../../../src/hadoop/webhdfs/client.js';
 import { ResourceManagerClient } from '../../../src/yarn/rest/client.js';
 import { hadoopCluster, type HadoopCluster } from '../../support/hadoop.js';
-import { runSubmit, submittedAppId } from '../../support/submit-cli.js';
+import { runSubmit, submittedAppId, yarnClusterArgs } from '../../support/submit-cli.js';
 
 /**
  * The ApplicationMaster on the real cluster, through the built CLI
@@ -52,21 +52,7 @@ export default async function main(sc: SparkContext, args: string[]): Promise<vo
 `;
 let app: string;
 
-const base = (extra: string[] = []) => [
-  '--master',
-  'yarn',
-  '--deploy-mode',
-  'cluster',
-  '--driver-memory',
-  '256m',
-  '--executor-memory',
-  '256m',
-  '--conf',
-  'spark.yarn.maxAppAttempts=1',
-  '--conf',
-  `spark.tspark.yarn.runtimeDir=${runtimeDir}`,
-  ...extra,
-];
+const base = (extra: string[] = []) => yarnClusterArgs(runtimeDir, extra);
 
 /** Hadoop's own `yarn logs`, retried until log aggregation (on every node) has produced `until` and `containers`. */
 async function yarnLogs(appId: string, until: RegExp, containers = 1): Promise<string> {

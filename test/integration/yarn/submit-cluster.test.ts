@@ -7,7 +7,7 @@ import { ExitCode } from '../../../src/errors.js';
 import { WebHdfsClient } from '../../../src/hadoop/webhdfs/client.js';
 import { ResourceManagerClient } from '../../../src/yarn/rest/client.js';
 import { hadoopCluster, type HadoopCluster } from '../../support/hadoop.js';
-import { runSubmit, submittedAppId } from '../../support/submit-cli.js';
+import { runSubmit, submittedAppId, yarnClusterArgs } from '../../support/submit-cli.js';
 
 /**
  * yarn-cluster submission against the real test cluster, driven through the
@@ -59,23 +59,8 @@ function confWith(file: string, name: string, value: string): string {
   return dir;
 }
 
-const base = (extra: string[] = []) => [
-  '--master',
-  'yarn',
-  '--deploy-mode',
-  'cluster',
-  '--driver-memory',
-  '256m',
-  '--executor-memory',
-  '256m',
-  '--conf',
-  'spark.yarn.maxAppAttempts=1',
-  '--conf',
-  `spark.tspark.yarn.runtimeDir=${runtimeDir}`,
-  '--conf',
-  `spark.yarn.stagingDir=${stagingBase}`,
-  ...extra,
-];
+const base = (extra: string[] = []) =>
+  yarnClusterArgs(runtimeDir, ['--conf', `spark.yarn.stagingDir=${stagingBase}`, ...extra]);
 
 beforeAll(async () => {
   cluster = hadoopCluster();
