@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import { clusterLogsDeps } from '../logs/cluster-deps.js';
 import { fetchContainerLogTail } from '../logs/container-log-tail.js';
 import type { HadoopConf } from '../conf/hadoop-conf.js';
-import { ApplicationFailedError, checkFinalReport, monitorApplication, type AppReportLike } from './app-monitor.js';
+import { ApplicationFailedError, checkFinalReport, isTerminal, monitorApplication, type AppReportLike } from './app-monitor.js';
 import { writeApplicationBundle } from '../app/bundle.js';
 import { requireHadoopConf, yarnClients, type YarnClients } from './cluster-clients.js';
 import { buildConfArchive } from './conf-archive.js';
@@ -187,6 +187,8 @@ export async function submitApplication(plan: SubmitPlan, deps: SubmitDeps): Pro
   const ctx: StagingContext = { hdfs: clients.hdfs, defaultFs: clients.defaultFs, stagingDir, logger };
   const work = await mkdtemp(path.join(os.tmpdir(), 'tspark-submit-'));
   let submitted = false;
+  /** The last report the monitor saw, if it got that far. */
+  let lastReport: AppReportLike | undefined;
   let confDir: string | undefined;
   try {
     const bundleFile = path.join(work, ContainerLayout.APP_BUNDLE);
@@ -253,6 +255,7 @@ export async function submitApplication(plan: SubmitPlan, deps: SubmitDeps): Pro
         timeline[r.state.toLowerCase()] = deps.now();
       },
     });
+    lastReport = report;
     return {
       appId,
       report,
@@ -266,10 +269,10 @@ export async function submitApplication(plan: SubmitPlan, deps: SubmitDeps): Pro
     throw e;
   } finally {
     if (submitted && !conf.require(Config.YARN_PRESERVE_STAGING)) {
-      const done = await clients.rm.getApplication(appId).then(
-        (r) => ['FINISHED', 'FAILED', 'KILLED'].includes(r.state),
-        () => false,
-      );
+      // Ask the RM only when the monitor did not end with a report (it failed midway).
+      const done = lastReport
+        ? isTerminal(lastReport)
+        : await clients.rm.getApplication(appId).then(isTerminal, () => false);
       // The AM removes it too; the client does when it saw the end (Spark's cleanupStagingDir).
       if (done) await deleteStagingDir(ctx);
     }
