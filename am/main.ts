@@ -3,6 +3,7 @@ import { applySparkHadoopOverrides, loadHadoopConf } from '../src/conf/hadoop-co
 import { readSparkPropertiesFile } from '../src/conf/properties.js';
 import { Config } from '../src/conf/registry.js';
 import { SparkConf } from '../src/conf/spark-conf.js';
+import { resolveHadoopFileSystemConf } from '../src/core/io/hadoop-file-systems.js';
 import { runApplication } from '../src/deploy/run-application.js';
 import { isTsparkError } from '../src/errors.js';
 import { parseTokenStorage, requireAmRmToken } from '../src/hadoop/security/credentials.js';
@@ -14,6 +15,8 @@ import { applicationSecretFromCredentials, yarnDriverBackend } from '../src/yarn
 import { LOCAL_RESOURCES_ENV } from '../src/yarn/am/executor-resources.js';
 import { YarnExecutorLauncher } from '../src/yarn/am/yarn-executor-launcher.js';
 import { ContainerLayout } from '../src/yarn/launch-context.js';
+import { formatApplicationId } from '../src/hadoop/ipc/protocols/yarn-ids.js';
+import { driverAddressFromConf, runDriverLink } from '../src/yarn/am/driver-link.js';
 import { parseAmArguments } from './args.js';
 
 /**
@@ -21,7 +24,9 @@ import { parseAmArguments } from './args.js';
  *   node node_modules/tspark/dist/am/main.js --deploy-mode cluster
  *     --properties-file __spark_conf__/__spark_conf__.properties --app __app__.mjs --class <export> -- <args>
  * Reads the environment, configuration and credentials, then hands over to
- * src/yarn/am (bootstrap.ts). In cluster mode the driver — the user's main —
+ * src/yarn/am (bootstrap.ts). In client mode (`--deploy-mode client`) the
+ * driver runs in tspark-submit and this AM only launches its executors
+ * (src/yarn/am/driver-link.ts). In cluster mode the driver — the user's main —
  * runs in this process and its tasks run on the executor containers the AM
  * allocates (src/yarn/am/driver-backend.ts); with spark.tspark.yarn.executorCommand
  * set, containers run that command instead and tasks run here on the local
@@ -37,20 +42,42 @@ async function main(): Promise<number> {
     loadHadoopConf([ContainerLayout.HADOOP_CONF_DIR], { env: process.env }),
     conf.entries(),
   );
+  // The driver's hdfs: (and bare paths) from the shipped __hadoop_conf__; executors get these keys with the app conf.
+  resolveHadoopFileSystemConf(conf, { hadoopConf, user: env.user });
   const credentials = parseTokenStorage(readFileSync(env.tokenFile), env.tokenFile);
   const amRmToken = requireAmRmToken(credentials, env.tokenFile);
   const driverCores = conf.require(Config.DRIVER_CORES);
 
   const commandOverride = conf.getEntry(Config.YARN_EXECUTOR_COMMAND);
+  // client mode always launches through the driver link (the override only changes the command)
   const useExecutors =
-    args.deployMode === 'cluster' && (commandOverride === undefined || commandOverride.trim() === '');
+    args.deployMode === 'client' || commandOverride === undefined || commandOverride.trim() === '';
   const executorLauncher = useExecutors
     ? new YarnExecutorLauncher(logger.child({ component: 'YarnExecutorLauncher' }))
     : undefined;
 
   const runDriver = async () => {
-    if (args.deployMode !== 'cluster') return new Promise<void>(() => {}); // client mode: the driver is elsewhere
-    const plan = { entry: args.app, mainExport: args.mainExport, appArgs: args.appArgs, prebundled: true };
+    if (args.deployMode === 'client') {
+      // the driver runs in tspark-submit: link to it and launch its executors (Spark's ExecutorLauncher)
+      return runDriverLink({
+        driver: driverAddressFromConf(conf),
+        secret: applicationSecretFromCredentials(credentials, env.tokenFile),
+        appId: formatApplicationId(env.containerId.applicationAttemptId.applicationId),
+        attemptId: env.containerId.applicationAttemptId.attemptId,
+        amHost: env.nmHost,
+        executors: executorLauncher!,
+        waitTimeMs: conf.require(Config.YARN_AM_WAIT_TIME),
+        logger,
+      });
+    }
+    const plan = {
+      entry: args.app,
+      mainExport: args.mainExport,
+      appArgs: args.appArgs,
+      prebundled: true,
+      // executors import the bundle localized in their own container, not the AM's copy
+      executorModuleUrl: ContainerLayout.APP_BUNDLE,
+    };
     if (!executorLauncher) {
       const driverConf = conf.clone().set(Config.MASTER.key, `local[${driverCores}]`);
       await runApplication({ ...plan, conf: driverConf }, logger);

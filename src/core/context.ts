@@ -11,6 +11,7 @@ import { Broadcast } from './broadcast.js';
 import { ExportRegistry, shipFunction, type Env, type ShippedFunction } from './closure/shipped-function.js';
 import type { AccumulatorKind } from './executor/accumulator-updates.js';
 import type { FileSystem } from './io/file-system.js';
+import { installHadoopFileSystems, resolveHadoopFileSystemConf } from './io/hadoop-file-systems.js';
 import { fileSystemFor } from './io/registry.js';
 import { parseMaster, type MasterUrl } from './master-url.js';
 import { userCallSite } from './util/call-site.js';
@@ -46,6 +47,12 @@ export interface SparkContextOptions {
   backendFactory?: (master: MasterUrl, conf: SparkConf, localDir: string) => SchedulerBackend;
   /** Console progress bar: default on when stderr is a terminal. */
   progress?: NodeJS.WriteStream | false;
+  /**
+   * Where HADOOP_CONF_DIR / YARN_CONF_DIR / HADOOP_USER_NAME are read (default
+   * process.env): with an hdfs:// fs.defaultFS there, `hdfs:` works and bare paths
+   * are on HDFS (docs/internals/io.md, "HDFS").
+   */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -91,6 +98,8 @@ export class SparkContext implements RddContext {
     if (!conf.has('spark.app.name')) {
       throw new ConfigError('NO_APP_NAME', 'An application name must be set: pass appName to new SparkContext({ appName }) or set spark.app.name.');
     }
+    resolveHadoopFileSystemConf(conf, { env: options.env ?? process.env });
+    installHadoopFileSystems();
     this.conf = conf;
     this.master = conf.get('spark.master')!;
     this.appName = conf.get('spark.app.name')!;

@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { SparkConf } from '../../conf/spark-conf.js';
 import { rebuildFunction, type RebuildContext, type RebuiltFunction } from '../closure/rebuild.js';
 import type { EnvReference, FunctionSpec } from '../closure/shipped-function.js';
+import { installHadoopFileSystems } from '../io/hadoop-file-systems.js';
 import { fileSystemFor } from '../io/registry.js';
 import type { FileSystem } from '../io/file-system.js';
 import { ExecutorAccumulator, ExecutorBroadcast, TaskAccumulatorUpdates, type AccumulatorKind } from './accumulator-updates.js';
@@ -35,6 +36,8 @@ export class ExecutorState implements RebuildContext {
 
   constructor(readonly options: ExecutorOptions) {
     this.conf = new SparkConf(options.conf);
+    // hdfs: from the HDFS keys the driver put into the conf (each worker thread has its own registry)
+    installHadoopFileSystems();
     this.blocks = new BlockStore(options.localDir, options.storageMemoryBytes);
   }
 

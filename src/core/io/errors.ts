@@ -11,7 +11,7 @@ export class FileNotFoundError extends TsparkError {
     super(
       'FILE_NOT_FOUND',
       options.message ??
-        `File not found: ${path}. Check the path; a path without a scheme is a local file (use hdfs://... for HDFS).`,
+        `File not found: ${path}. Check the path; a path without a scheme is on the default file system (fs.defaultFS: local unless a Hadoop configuration sets HDFS).`,
       { exitCode: ExitCode.NOT_FOUND, ...options, context: { path, ...options.context } },
     );
   }
@@ -56,7 +56,7 @@ export class UnsupportedSchemeError extends TsparkError {
     super(
       'UNSUPPORTED_SCHEME',
       `No file system for scheme '${scheme}' (path ${path}). Supported schemes: ${known.join(', ')}; ` +
-        `a path without a scheme is a local file.`,
+        `a path without a scheme is on the default file system (fs.defaultFS).`,
       { exitCode: ExitCode.USAGE, context: { scheme, path } },
     );
   }

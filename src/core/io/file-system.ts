@@ -4,8 +4,8 @@ import { parsePath } from './paths.js';
 
 /**
  * The engine's file-system interface (docs/internals/engine-contracts.md, "Files").
- * `file:` (and bare paths) is the local disk; `hdfs:` is registered by the YARN work
- * (WebHDFS). Everything above this interface (splits, text reading, output commit)
+ * `file:` is the local disk; `hdfs:` is WebHDFS (hadoop-file-systems.ts); a bare
+ * path is on the default file system (fs.defaultFS, local unless configured). Everything above this interface (splits, text reading, output commit)
  * works on any implementation.
  */
 
@@ -58,6 +58,15 @@ export interface FileSystem {
   blockLocations(path: string, start: number, length: number): Promise<BlockLocation[]>;
 }
 
+/** The Spark key of Hadoop's fs.defaultFS: bare paths resolve against it. */
+export const DEFAULT_FS_KEY = 'spark.hadoop.fs.defaultFS';
+
+/** Scheme and authority of the default file system (`file:` unless spark.hadoop.fs.defaultFS says otherwise). */
+export function defaultFileSystem(conf: SparkConf): { scheme: string; authority: string | undefined } {
+  const { scheme, authority } = parsePath(conf.get(DEFAULT_FS_KEY)?.trim() || 'file:///');
+  return { scheme: scheme ?? 'file', authority };
+}
+
 /**
  * Builds the file system for one scheme. `authority` is the `host:port` of the path
  * (`hdfs://nn:8020/x` -> 'nn:8020'), undefined when the path has none.
@@ -76,9 +85,13 @@ export class FileSystemRegistry {
     return [...this.factories.keys()].sort();
   }
 
-  /** The file system for `path`; a path without a scheme is a local file (`file:`). */
+  /**
+   * The file system for `path`. A path without a scheme is on the default file
+   * system, `spark.hadoop.fs.defaultFS` (Hadoop's rule; `file:` when unset).
+   */
   fileSystemFor(path: string, conf: SparkConf): FileSystem {
-    const { scheme, authority } = parsePath(path);
+    const parsed = parsePath(path);
+    const { scheme, authority } = parsed.scheme === undefined ? defaultFileSystem(conf) : parsed;
     const key = scheme ?? 'file';
     const factory = this.factories.get(key);
     if (factory === undefined) throw new UnsupportedSchemeError(key, path, this.schemes());

@@ -186,7 +186,7 @@ export async function listInputFiles(fs: FileSystem, spec: string): Promise<File
       throw new FileNotFoundError(entry, {
         message: isGlob
           ? `Input pattern ${entry} matches 0 files. Check the pattern; names starting with '_' or '.' are skipped.`
-          : `Input path does not exist: ${entry}. Check the path; a path without a scheme is a local file.`,
+          : `Input path does not exist: ${entry}. Check the path; a path without a scheme is on the default file system (fs.defaultFS).`,
       });
     }
     for (const m of matches) {

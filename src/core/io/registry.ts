@@ -3,8 +3,8 @@ import { FileSystemRegistry, type FileSystem, type FileSystemFactory } from './f
 import { LocalFileSystem } from './local-file-system.js';
 
 /**
- * The process's file-system registry. `file:` is built in; `hdfs:` is registered by
- * the YARN work at start-up (`registerFileSystem('hdfs', ...)`).
+ * The process's (worker thread's) file-system registry. `file:` is built in; `hdfs:`
+ * is added by installHadoopFileSystems (hadoop-file-systems.ts) where the engine starts.
  */
 export const defaultFileSystemRegistry = new FileSystemRegistry();
 defaultFileSystemRegistry.register('file', (conf) => LocalFileSystem.fromConf(conf));
@@ -13,7 +13,7 @@ export function registerFileSystem(scheme: string, factory: FileSystemFactory): 
   defaultFileSystemRegistry.register(scheme, factory);
 }
 
-/** The file system for a path: bare paths and `file:` are local; unknown schemes are UNSUPPORTED_SCHEME. */
+/** The file system for a path: bare paths are on spark.hadoop.fs.defaultFS (local when unset); unknown schemes are UNSUPPORTED_SCHEME. */
 export function fileSystemFor(path: string, conf: SparkConf): FileSystem {
   return defaultFileSystemRegistry.fileSystemFor(path, conf);
 }
