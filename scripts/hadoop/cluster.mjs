@@ -22,9 +22,9 @@ import {
   tailLogs,
   terminate,
 } from './lib/daemons.mjs';
-import { ensureHdfsDirectories, hdfsHealth, yarnHealth } from './lib/health.mjs';
+import { ensureHdfsDirectories, hdfsHealth, historyServerHealth, yarnHealth } from './lib/health.mjs';
 import { resolveCli } from './lib/hadoop-cli.mjs';
-import { HOST, RUNTIME_DIR, daemons, hdfsDirectories, resolveLayout } from './lib/layout.mjs';
+import { HOST, RUNTIME_DIR, daemons, hdfsDirectories, readExtras, resolveLayout } from './lib/layout.mjs';
 import { BLOCK_SIZE, writeConfiguration } from './lib/site-config.mjs';
 
 // Cold JVMs on two busy cores: generous, but a hung daemon still fails the start.
@@ -157,6 +157,9 @@ function coordinates(layout, pids, rmNodes) {
       localDir: nm.localDir,
       logDir: nm.logDir,
     })),
+    // Only with `start --conf` / `--history-server` (see docs/test-cluster.md).
+    ...(layout.extras.historyServer ? { historyServerUrl: layout.ahsUrl } : {}),
+    ...(Object.keys(layout.extras.yarnSite).length ? { yarnSiteOverrides: layout.extras.yarnSite } : {}),
     pids,
   };
 }
@@ -166,6 +169,7 @@ async function waitHealthy(layout, spawned) {
   let dirsReady = false;
   let hdfs = { ok: false, why: 'not probed' };
   let yarn = { ok: false, why: 'not probed' };
+  let ahs = { ok: !layout.extras.historyServer, why: 'not probed' };
   let lastReport = '';
   while (Date.now() < deadline) {
     for (const [name, pid] of Object.entries(spawned)) {
@@ -183,10 +187,12 @@ async function waitHealthy(layout, spawned) {
       }
     }
     if (!yarn.ok) yarn = await yarnHealth(layout);
-    if (dirsReady && yarn.ok) return yarn.nodes;
+    if (!ahs.ok) ahs = await historyServerHealth(layout);
+    if (dirsReady && yarn.ok && ahs.ok) return yarn.nodes;
     const report = [
       hdfs.ok ? (dirsReady ? 'HDFS ok' : hdfs.why || 'HDFS ok, creating dirs') : hdfs.why,
       yarn.ok ? 'YARN ok' : yarn.why,
+      ...(ahs.ok ? [] : [ahs.why]),
     ].join('; ');
     if (report !== lastReport) say(`waiting: ${report}`);
     lastReport = report;
@@ -277,7 +283,7 @@ async function stop(layout) {
     // aggregation in flight can still write.
     const order = [
       ...all.filter((d) => d.nodeManager),
-      ...all.filter((d) => d.name === 'resourcemanager'),
+      ...all.filter((d) => d.name === 'resourcemanager' || d.name === 'historyserver'),
       ...all.filter((d) => d.name === 'datanode'),
       ...all.filter((d) => d.name === 'namenode'),
     ];
@@ -367,9 +373,51 @@ function runCli(layout, env, tool, argv) {
   return res.status ?? 1;
 }
 
+// ---------------------------------------------------------------- start options
+/**
+ * `start [--conf key=value]... [--history-server] [--standard]`: the extras
+ * of this state dir (null = keep what extras.json says, undefined = bad usage).
+ * They replace the saved ones; daemons already running keep their old
+ * configuration until `stop` + `start`.
+ */
+function parseStartArgs(argv, layout) {
+  if (argv.length === 0) return null;
+  const extras = { yarnSite: {}, historyServer: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--history-server') extras.historyServer = true;
+    else if (a === '--standard') continue;
+    else if (a === '--conf' || a.startsWith('--conf=')) {
+      const kv = a === '--conf' ? argv[++i] : a.slice('--conf='.length);
+      const eq = kv?.indexOf('=') ?? -1;
+      if (eq <= 0) {
+        console.error(`[hadoop] Error: --conf wants key=value, got ${kv ?? 'nothing'}`);
+        return undefined;
+      }
+      extras.yarnSite[kv.slice(0, eq)] = kv.slice(eq + 1);
+    } else {
+      console.error(`[hadoop] Error: unknown start option ${a}\n${USAGE}`);
+      return undefined;
+    }
+  }
+  const before = readExtras(layout.extrasFile);
+  if (JSON.stringify(before) !== JSON.stringify(extras)) {
+    const running = daemons(layout).filter((d) => runningPid(layout, d.name));
+    if (running.length)
+      say(
+        `configuration changed; ${running.map((d) => d.name).join(', ')} keep the old one until stop + start`,
+      );
+  }
+  return extras;
+}
+
 // ---------------------------------------------------------------- main
 const USAGE = `usage: cluster.mjs <command>
-  start              assemble (first time) and start the cluster, wait until healthy
+  start [opts]       assemble (first time) and start the cluster, wait until healthy
+      --conf k=v       override a yarn-site key (repeatable; RM, NMs, clients)
+      --history-server also run a timeline v1 ApplicationHistoryServer (log server)
+      --standard       drop the options above
+    options are kept in <state>/extras.json for later starts of that state dir
   stop               stop every daemon of the cluster
   status [--json]    what runs, health, resident memory
   env                print "export HADOOP_CONF_DIR=..." for clients
@@ -383,9 +431,16 @@ async function main(argv, env) {
   const [command, ...rest] = argv;
   const layout = resolveLayout(env);
   switch (command) {
-    case 'start':
-      await start(layout, env);
+    case 'start': {
+      const extras = parseStartArgs(rest, layout);
+      if (extras === undefined) return 2;
+      if (extras) {
+        mkdirSync(layout.home, { recursive: true });
+        writeFileSync(layout.extrasFile, JSON.stringify(extras, null, 2) + '\n');
+      }
+      await start(extras ? resolveLayout(env) : layout, env);
       return 0;
+    }
     case 'stop':
       await stop(layout);
       return 0;

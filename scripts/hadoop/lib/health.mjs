@@ -50,6 +50,16 @@ export async function yarnHealth(layout) {
   }
 }
 
+/** The ApplicationHistoryServer's REST API answers (only with `start --history-server`). */
+export async function historyServerHealth(layout) {
+  try {
+    await getJson(`${layout.ahsUrl}/ws/v1/applicationhistory/about`);
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, why: `ApplicationHistoryServer: ${describe(e)}` };
+  }
+}
+
 async function webhdfs(layout, method, path, op, params = {}) {
   const qs = new URLSearchParams({ op, 'user.name': layout.superuser, ...params });
   const url = `${layout.webhdfsUrl}${path}?${qs}`;

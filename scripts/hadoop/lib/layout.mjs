@@ -4,7 +4,7 @@
 // Every other module takes a Layout from here instead of reading the
 // environment itself.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,9 @@ const BASE_PORTS = Object.freeze({
   rmTracker: 8031,
   rmAdmin: 8033,
   rmHttp: 8088,
+  // Only used when the cluster runs an ApplicationHistoryServer (start --history-server).
+  ahsRpc: 10200,
+  ahsHttp: 8188,
 });
 
 // Two NodeManagers; each needs its own RPC, localizer and web port.
@@ -49,7 +52,20 @@ const HEAP = Object.freeze({
   datanode: '384m',
   resourcemanager: '640m',
   nodemanager: '384m',
+  historyserver: '384m',
 });
+
+/**
+ * Optional extras of one state dir, chosen with `start --conf key=value
+ * --history-server` and kept in <state>/extras.json so that later starts,
+ * `env` and the CLIs of that state dir see the same configuration. No file
+ * (the default) = the standard cluster.
+ */
+export function readExtras(file) {
+  if (!existsSync(file)) return { yarnSite: {}, historyServer: false };
+  const raw = JSON.parse(readFileSync(file, 'utf8'));
+  return { yarnSite: { ...(raw.yarnSite ?? {}) }, historyServer: raw.historyServer === true };
+}
 
 /** HDFS directories created on every start (idempotent), with owner and mode. */
 export function hdfsDirectories(user) {
@@ -110,9 +126,12 @@ export function resolveLayout(env = process.env) {
     localDir: path.join(home, nm.name, 'local'),
     logDir: path.join(home, nm.name, 'logs'),
   }));
+  const extrasFile = path.join(home, 'extras.json');
   return {
     version,
     home,
+    extrasFile,
+    extras: readExtras(extrasFile),
     cacheDir,
     classpathFile: path.join(cacheDir, 'classpath.txt'),
     digestFile: path.join(cacheDir, 'pom.sha256'),
@@ -136,10 +155,11 @@ export function resolveLayout(env = process.env) {
     webhdfsUrl: `http://${HOST}:${ports.nnHttp}/webhdfs/v1`,
     nnHttpUrl: `http://${HOST}:${ports.nnHttp}`,
     rmUrl: `http://${HOST}:${ports.rmHttp}`,
+    ahsUrl: `http://${HOST}:${ports.ahsHttp}`,
   };
 }
 
-/** The five daemons, in start order. */
+/** The five daemons (six with the history server), in start order. */
 export function daemons(layout) {
   const PORTS = layout.ports;
   return [
@@ -172,5 +192,16 @@ export function daemons(layout) {
       ports: [nm.rpc, nm.localizer, nm.http],
       nodeManager: true,
     })),
+    ...(layout.extras.historyServer
+      ? [
+          {
+            name: 'historyserver',
+            mainClass: 'org.apache.hadoop.yarn.server.applicationhistoryservice.ApplicationHistoryServer',
+            heap: HEAP.historyserver,
+            confDir: layout.confDir,
+            ports: [PORTS.ahsRpc, PORTS.ahsHttp],
+          },
+        ]
+      : []),
   ];
 }

@@ -101,6 +101,7 @@ export function yarnSite(layout, nm) {
     'yarn.webapp.ui2.enable': 'false',
     'yarn.timeline-service.enabled': 'false',
   };
+  if (layout.extras.historyServer) Object.assign(props, historyServerSite(layout));
   if (nm) {
     Object.assign(props, {
       'yarn.nodemanager.address': `${HOST}:${nm.rpc}`,
@@ -111,7 +112,32 @@ export function yarnSite(layout, nm) {
       'yarn.nodemanager.recovery.enabled': 'false',
     });
   }
-  return props;
+  // `start --conf key=value` overrides (every yarn-site: RM, NMs, clients, AHS).
+  return { ...props, ...layout.extras.yarnSite };
+}
+
+/**
+ * With `start --history-server`: a timeline v1 ApplicationHistoryServer that
+ * learns applications and containers from the RM's system metrics publisher
+ * and serves finished containers' aggregated logs over REST (the log server
+ * of yarn.log.server.web-service.url). Its store is in memory: a restart
+ * forgets the history, which is enough for a throwaway cluster.
+ */
+function historyServerSite(layout) {
+  const PORTS = layout.ports;
+  return {
+    'yarn.timeline-service.enabled': 'true',
+    'yarn.timeline-service.version': '1.0',
+    'yarn.timeline-service.hostname': HOST,
+    'yarn.timeline-service.address': `${HOST}:${PORTS.ahsRpc}`,
+    'yarn.timeline-service.webapp.address': `${HOST}:${PORTS.ahsHttp}`,
+    'yarn.timeline-service.store-class': 'org.apache.hadoop.yarn.server.timeline.MemoryTimelineStore',
+    'yarn.system-metrics-publisher.enabled': 'true',
+    // Without these events the AHS knows only AM containers.
+    'yarn.rm.system-metrics-publisher.emit-container-events': 'true',
+    'yarn.log.server.web-service.url': `${layout.ahsUrl}/ws/v1/applicationhistory`,
+    'yarn.log.server.url': `${layout.ahsUrl}/applicationhistory/logs`,
+  };
 }
 
 // Two queues: `default` (where apps go without --queue) and `batch`, for tests

@@ -27,11 +27,11 @@ export interface WriterMeta {
 // The content formulas of scripts/fixtures/logs/capture.mjs, written out
 // again here (plain loops) so the expectations do not come from the script.
 
-/** 8192 lines of 64 hex digits from the LCG x' = (1103515245 x + 12345) mod 2^31, x0 = 42. */
-export function expectedHexLines(): string {
+/** `lines` (8192) lines of 64 hex digits from the LCG x' = (1103515245 x + 12345) mod 2^31, x0 = 42. */
+export function expectedHexLines(lines = 8192): string {
   let x = 42n;
   let out = '';
-  for (let line = 0; line < 8192; line++) {
+  for (let line = 0; line < lines; line++) {
     for (let k = 0; k < 8; k++) {
       x = (x * 1103515245n + 12345n) % 2147483648n;
       out += x.toString(16).padStart(8, '0');
