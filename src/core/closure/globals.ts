@@ -17,7 +17,7 @@ export const EXECUTOR_GLOBALS: ReadonlySet<string> = new Set([
   'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array',
   'Intl', 'WebAssembly',
   // Node.js
-  'console', 'process', 'Buffer', 'require', 'setTimeout', 'clearTimeout', 'setInterval',
+  'console', 'process', 'Buffer', 'require', '__require', 'setTimeout', 'clearTimeout', 'setInterval',
   'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask', 'structuredClone',
   'TextEncoder', 'TextDecoder', 'URL', 'URLSearchParams', 'AbortController', 'AbortSignal',
   'atob', 'btoa', 'performance', 'crypto', 'fetch', 'Blob', 'EventTarget', 'Event',

@@ -4,7 +4,9 @@ import type { EnvReference, EnvValueSpec, FunctionSpec } from './shipped-functio
 /**
  * Executor side of code shipping: turns a FunctionSpec back into a callable.
  * Source functions are compiled with `new Function` in a scope that holds only
- * `require` (so `require('node:path')` works inside shipped code); exported
+ * `require` (so `require('node:path')` works inside shipped code) and
+ * `__require`, the name esbuild gives `require` calls when it bundles an
+ * application as ESM (submitted applications are bundled that way); exported
  * functions are looked up in the imported application bundle.
  */
 
@@ -20,6 +22,7 @@ export interface RebuiltFunction {
 }
 
 const shippedRequire = createRequire(import.meta.url);
+type Compiled<T> = (req: NodeRequire, bundledReq: NodeRequire) => T;
 
 export async function rebuildFunction(spec: FunctionSpec, ctx: RebuildContext): Promise<RebuiltFunction> {
   const env = spec.env === undefined ? undefined : await rebuildEnv(spec.env, ctx);
@@ -33,11 +36,11 @@ export async function rebuildFunction(spec: FunctionSpec, ctx: RebuildContext): 
   }
   let fn: unknown;
   try {
-    fn = (new Function('require', `"use strict";\nreturn (${spec.source});`) as (req: NodeRequire) => unknown)(shippedRequire);
+    fn = (new Function('require', '__require', `"use strict";\nreturn (${spec.source});`) as Compiled<unknown>)(shippedRequire, shippedRequire);
   } catch (e) {
     // method shorthand `name(x) { ... }` only parses inside an object literal
     if (!(e instanceof SyntaxError)) throw e;
-    const obj = (new Function('require', `"use strict";\nreturn ({${spec.source}});`) as (req: NodeRequire) => Record<string, unknown>)(shippedRequire);
+    const obj = (new Function('require', '__require', `"use strict";\nreturn ({${spec.source}});`) as Compiled<Record<string, unknown>>)(shippedRequire, shippedRequire);
     fn = Object.values(obj)[0];
   }
   return { fn: fn as (...args: any[]) => any, env };

@@ -41,6 +41,26 @@ describe('runApplication', () => {
     expect(result.parallelism).toBe(2);
   });
 
+  it('lets an inline function of a bundled application require a built-in module on the workers', async () => {
+    // esbuild renames require() in an ESM bundle to __require: the shipped source must still work
+    const entry = join(dir, 'requires.ts');
+    const out = join(dir, 'requires.json');
+    await writeFile(
+      entry,
+      `import type { SparkContext } from 'tspark';
+       import { writeFileSync } from 'node:fs';
+       export default async function main(sc: SparkContext, args: string[]): Promise<void> {
+         const names = await sc
+           .parallelize(['/a/b/one.txt', '/c/two.txt'], 2)
+           .map((p: string) => require('node:path').basename(p))
+           .collect();
+         writeFileSync(args[0]!, JSON.stringify(names));
+       }`,
+    );
+    await runApplication({ entry, mainExport: 'default', appArgs: [out], conf: conf() }, silentLogger());
+    expect(JSON.parse(await readFile(out, 'utf8'))).toEqual(['one.txt', 'two.txt']);
+  });
+
   it('runs the export named by --class', async () => {
     const entry = join(dir, 'named.mjs');
     const out = join(dir, 'named.txt');
