@@ -7,6 +7,7 @@ import type {
   CartesianPartition,
   CoalescedPartition,
   CoGroupPartition,
+  FilePartition,
   NarrowOp,
   ParallelPartition,
   Partition,
@@ -102,6 +103,11 @@ export abstract class RDD<T> {
 
   async getNumPartitions(): Promise<number> {
     return (await this.resolve()).partitions.length;
+  }
+
+  /** Hosts where `partition`'s input lives (Spark's getPreferredLocations): HDFS block hosts for file splits, else none. */
+  preferredLocations(_partition: Partition): readonly string[] {
+    return [];
   }
 
   toSpec(ctx: SpecContext): RddSpec {
@@ -697,6 +703,11 @@ export class FileSourceRDD<T> extends RDD<T> {
 
   protected async doResolve(): Promise<Resolved> {
     return { partitions: await this.computePartitions(), dependencies: [] };
+  }
+
+  override preferredLocations(partition: Partition): readonly string[] {
+    const split = (partition as Partial<FilePartition>).split;
+    return split ? split.hosts : [];
   }
 
   protected specBody(): DistributiveOmit<RddSpec, 'rddId' | 'cache'> {

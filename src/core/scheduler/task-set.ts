@@ -16,4 +16,6 @@ export interface PendingTask {
   partition: Partition;
   /** Executors holding cached input of this task, tried first. */
   preferredExecutors: readonly string[];
+  /** Hosts holding the task's input (HDFS block replicas): executors on them are tried next. */
+  preferredHosts?: readonly string[];
 }
