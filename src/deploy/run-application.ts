@@ -21,6 +21,15 @@ export interface ApplicationPlan {
   prebundled?: boolean;
   /** The scheduler backend for a non-local master (the ApplicationMaster's YARN executors). */
   backendFactory?: SparkContextOptions['backendFactory'];
+  /**
+   * Where executors import the bundle from, when not where this process
+   * loaded it (YARN: `__app__.mjs` in each container's working directory).
+   */
+  executorModuleUrl?: string;
+  /** yarn-client: the context, so the client can stop it when the application ends on YARN or on Ctrl-C. */
+  onContext?: (sc: SparkContext) => void;
+  /** Called when main has settled, before the context stops (undefined = it returned). */
+  onMainSettled?: (failure: unknown) => void;
 }
 
 export async function runApplication(plan: ApplicationPlan, logger: Logger): Promise<void> {
@@ -32,10 +41,13 @@ export async function runApplication(plan: ApplicationPlan, logger: Logger): Pro
   let sc: SparkContext | undefined;
   try {
     sc = new SparkContext({ conf: plan.conf, logger, ...(plan.backendFactory ? { backendFactory: plan.backendFactory } : {}) });
-    sc.registerModule(app.bundle.moduleUrl, app.namespace);
+    sc.registerModule(plan.executorModuleUrl ?? app.bundle.moduleUrl, app.namespace);
+    plan.onContext?.(sc);
     await app.main(sc, plan.appArgs);
+    plan.onMainSettled?.(undefined);
   } catch (e) {
     failure = e;
+    plan.onMainSettled?.(e);
   } finally {
     try {
       await sc?.stop();

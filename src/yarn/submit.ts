@@ -163,83 +163,146 @@ export interface SubmitDeps {
   onSubmitted?: (appId: string) => void;
 }
 
-/**
- * Submits a cluster-mode application and (unless waitAppCompletion=false)
- * monitors it to its end. The staging directory never outlives a failed
- * submission, and is removed when the application ends unless preserved.
- */
-export async function submitApplication(plan: SubmitPlan, deps: SubmitDeps): Promise<SubmissionOutcome> {
-  const { clients, logger, print } = deps;
-  const timeline: Timeline = { start: deps.now() };
-  const conf = plan.conf;
-  if (!plan.entry) throw new TsparkError('NO_ENTRY', 'no application entry file was given', { exitCode: ExitCode.USAGE });
+/** An application id from the RM, with its containers checked and its staging directory named. */
+export interface RequestedApplication {
+  appId: string;
+  sizes: { am: ContainerSize; executor: ContainerSize };
+  stagingDir: string;
+  staging: StagingContext;
+}
 
+/**
+ * Asks the RM for an application id and checks the container sizes and the
+ * queue against the cluster, before anything is uploaded.
+ */
+export async function requestApplication(
+  plan: SubmitPlan,
+  deps: Pick<SubmitDeps, 'clients' | 'logger' | 'now'>,
+  timeline: Timeline,
+): Promise<RequestedApplication> {
+  const { clients, logger } = deps;
   const sizes = planContainers(plan);
   const newApp = await clients.rm.newApplication();
   const appId = newApp['application-id'];
   timeline.newApplication = deps.now();
   checkContainers(sizes, newApp['maximum-resource-capability'], plan.deployMode);
   // The RM accepts an unknown queue with 202 and fails the application later: check first.
-  await checkQueue(clients, conf.require(Config.YARN_QUEUE));
+  await checkQueue(clients, plan.conf.require(Config.YARN_QUEUE));
   logger.info({ appId, am: sizes.am.explanation, executor: sizes.executor.explanation }, 'Requesting a new application');
-
   const stagingDir = `${clients.stagingBase}/.sparkStaging/${appId}`;
-  const ctx: StagingContext = { hdfs: clients.hdfs, defaultFs: clients.defaultFs, stagingDir, logger };
+  return { appId, sizes, stagingDir, staging: { hdfs: clients.hdfs, defaultFs: clients.defaultFs, stagingDir, logger } };
+}
+
+export interface StageAndSubmitInput {
+  plan: SubmitPlan;
+  app: RequestedApplication;
+  /** The application bundle (its source map next to it, `.map`). */
+  bundleFile: string;
+  /** The configuration the AM and executors read (spark.app.id and the staging dir set). */
+  conf: SparkConf;
+  /** Travels only in the launch context's credentials. */
+  secret: Buffer;
+}
+
+export interface StagedSubmission {
+  runtimeUploaded: boolean;
+  uploaded: string[];
+  localResources: Record<string, LocalResource>;
+}
+
+/**
+ * Stages the bundle, the configuration, --files/--archives and the runtime,
+ * then submits the AM's launch context. On failure the caller removes the
+ * staging directory (nothing was submitted).
+ */
+export async function stageAndSubmit(
+  input: StageAndSubmitInput,
+  deps: SubmitDeps,
+  timeline: Timeline,
+): Promise<StagedSubmission> {
+  const { clients, logger } = deps;
+  const { plan, app } = input;
+  const conf = plan.conf;
+  const staged = await (async () => {
+    // secrets are filtered out of the staged properties (containerConfEntries)
+    const confArchive = await buildConfArchive(input.conf, plan.hadoopConfDirs ?? []);
+    try {
+      timeline.bundled = deps.now();
+      await createStagingDir(app.staging);
+      const bundle = { file: input.bundleFile, mapFile: `${input.bundleFile}.map` };
+      return await stageItems(app.staging, stagedItems(plan, bundle, confArchive.file));
+    } finally {
+      await rm(confArchive.dir, { recursive: true, force: true });
+    }
+  })();
+  const runtime = await stageRuntime(app.staging, conf, clients, deps);
+  staged.localResources[ContainerLayout.RUNTIME] = runtime.resource;
+  timeline.staged = deps.now();
+
+  const command = nodeCommand({
+    nodeBinary: conf.get(NODE_BINARY_KEY) ?? 'node',
+    heapMiB: app.sizes.am.heapMiB,
+    script: ContainerLayout.AM_MAIN,
+    args: amArguments(plan),
+  });
+  const context: ApplicationSubmissionContext = {
+    'application-id': app.appId,
+    'application-name': conf.get(Config.APP_NAME.key) ?? app.appId,
+    queue: conf.require(Config.YARN_QUEUE),
+    'am-container-spec': amContainerSpec({
+      localResources: staged.localResources,
+      environment: {
+        ...amEnvironment(conf, clients.user, `${clients.defaultFs}${app.stagingDir}`),
+        // The AM gives executors the same files (Spark passes them as spark.yarn.cache.*).
+        [LOCAL_RESOURCES_ENV]: encodeLocalResourcesEnv(staged.localResources),
+      },
+      command,
+      secret: input.secret,
+    }),
+    'unmanaged-AM': false,
+    resource: { memory: app.sizes.am.memoryMiB, vCores: app.sizes.am.vCores },
+    'application-type': conf.get(Config.YARN_APPLICATION_TYPE.key) ?? DEFAULT_APPLICATION_TYPE,
+    'keep-containers-across-application-attempts': false,
+  };
+  const maxAttempts = conf.getEntry(Config.YARN_MAX_APP_ATTEMPTS);
+  if (maxAttempts !== undefined) context['max-app-attempts'] = maxAttempts;
+  const tags = (conf.get(Config.YARN_TAGS.key) ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  if (tags.length > 0) context['application-tags'] = { tag: tags };
+
+  logger.info({ appId: app.appId, queue: context.queue }, 'Submitting application to the ResourceManager');
+  await clients.rm.submitApplication(context);
+  timeline.submitted = deps.now();
+  return { runtimeUploaded: runtime.uploaded, uploaded: staged.uploaded, localResources: staged.localResources };
+}
+
+/**
+ * Submits a cluster-mode application and (unless waitAppCompletion=false)
+ * monitors it to its end. The staging directory never outlives a failed
+ * submission, and is removed when the application ends unless preserved.
+ */
+export async function submitApplication(plan: SubmitPlan, deps: SubmitDeps): Promise<SubmissionOutcome> {
+  const { clients, print } = deps;
+  const timeline: Timeline = { start: deps.now() };
+  const conf = plan.conf;
+  if (!plan.entry) throw new TsparkError('NO_ENTRY', 'no application entry file was given', { exitCode: ExitCode.USAGE });
+
+  const app = await requestApplication(plan, deps, timeline);
+  const { appId, stagingDir } = app;
+  const ctx = app.staging;
   const work = await mkdtemp(path.join(os.tmpdir(), 'tspark-submit-'));
   let submitted = false;
   /** The last report the monitor saw, if it got that far. */
   let lastReport: AppReportLike | undefined;
-  let confDir: string | undefined;
   try {
     const bundleFile = path.join(work, ContainerLayout.APP_BUNDLE);
     await writeApplicationBundle(plan.entry, bundleFile, Object.keys(await import('../index.js')));
-    const bundle = { file: bundleFile, mapFile: `${bundleFile}.map` };
     const effective = conf.clone().set('spark.app.id', appId).set('spark.yarn.app.stagingDir', stagingDir);
-    const confArchive = await buildConfArchive(effective, plan.hadoopConfDirs ?? []);
-    confDir = confArchive.dir;
-    timeline.bundled = deps.now();
-
-    await createStagingDir(ctx);
-    const staged = await stageItems(ctx, stagedItems(plan, bundle, confArchive.file));
-    const runtime = await stageRuntime(ctx, conf, clients, deps);
-    staged.localResources[ContainerLayout.RUNTIME] = runtime.resource;
-    timeline.staged = deps.now();
-
-    const secret = deps.secret ?? randomBytes(32);
-    const command = nodeCommand({
-      nodeBinary: conf.get(NODE_BINARY_KEY) ?? 'node',
-      heapMiB: sizes.am.heapMiB,
-      script: ContainerLayout.AM_MAIN,
-      args: amArguments(plan),
-    });
-    const context: ApplicationSubmissionContext = {
-      'application-id': appId,
-      'application-name': conf.get(Config.APP_NAME.key) ?? appId,
-      queue: conf.require(Config.YARN_QUEUE),
-      'am-container-spec': amContainerSpec({
-        localResources: staged.localResources,
-        environment: {
-          ...amEnvironment(conf, clients.user, `${clients.defaultFs}${stagingDir}`),
-          // The AM gives executors the same files (Spark passes them as spark.yarn.cache.*).
-          [LOCAL_RESOURCES_ENV]: encodeLocalResourcesEnv(staged.localResources),
-        },
-        command,
-        secret,
-      }),
-      'unmanaged-AM': false,
-      resource: { memory: sizes.am.memoryMiB, vCores: sizes.am.vCores },
-      'application-type': conf.get(Config.YARN_APPLICATION_TYPE.key) ?? DEFAULT_APPLICATION_TYPE,
-      'keep-containers-across-application-attempts': false,
-    };
-    const maxAttempts = conf.getEntry(Config.YARN_MAX_APP_ATTEMPTS);
-    if (maxAttempts !== undefined) context['max-app-attempts'] = maxAttempts;
-    const tags = (conf.get(Config.YARN_TAGS.key) ?? '').split(',').map((t) => t.trim()).filter(Boolean);
-    if (tags.length > 0) context['application-tags'] = { tag: tags };
-
-    logger.info({ appId, queue: context.queue }, 'Submitting application to the ResourceManager');
-    await clients.rm.submitApplication(context);
+    const staged = await stageAndSubmit(
+      { plan, app, bundleFile, conf: effective, secret: deps.secret ?? randomBytes(32) },
+      deps,
+      timeline,
+    );
     submitted = true;
-    timeline.submitted = deps.now();
     print(`Submitted application ${appId}`);
     deps.onSubmitted?.(appId);
 
@@ -256,14 +319,7 @@ export async function submitApplication(plan: SubmitPlan, deps: SubmitDeps): Pro
       },
     });
     lastReport = report;
-    return {
-      appId,
-      report,
-      timeline,
-      runtimeUploaded: runtime.uploaded,
-      uploaded: staged.uploaded,
-      localResources: staged.localResources,
-    };
+    return { appId, report, timeline, ...staged };
   } catch (e) {
     if (!submitted) await deleteStagingDir(ctx);
     throw e;
@@ -277,7 +333,6 @@ export async function submitApplication(plan: SubmitPlan, deps: SubmitDeps): Pro
       if (done) await deleteStagingDir(ctx);
     }
     await rm(work, { recursive: true, force: true });
-    if (confDir) await rm(confDir, { recursive: true, force: true });
   }
 }
 
@@ -325,18 +380,12 @@ function logsHint(appId: string): string {
   return `Logs: tspark logs ${appId}`;
 }
 
-/** The CLI's handler for yarn-cluster (and, once distributed execution lands, yarn-client). */
+/** The CLI's handler for yarn-cluster and yarn-client. */
 export async function submitToYarn(plan: SubmitPlan, logger: Logger): Promise<number> {
-  if (plan.deployMode === 'client') {
-    throw new TsparkError(
-      'YARN_CLIENT_NOT_AVAILABLE',
-      'yarn client mode (driver in this process) is not available yet in this build: use --deploy-mode cluster',
-      { exitCode: ExitCode.USAGE },
-    );
-  }
   const hadoopConf = requireHadoopConf(plan.hadoopConf);
   const clients = yarnClients(plan.conf, hadoopConf, plan.user, logger);
   const print = (line: string) => process.stderr.write(`${line}\n`);
+  if (plan.deployMode === 'client') return runYarnClientMode(plan, hadoopConf, clients, logger, print);
   let currentApp: string | undefined;
   const onInterrupt = () => {
     // Non-interactive by default: the application keeps running (as with Spark's client).
@@ -376,6 +425,50 @@ export async function submitToYarn(plan: SubmitPlan, logger: Logger): Promise<nu
     return 0;
   } finally {
     process.removeListener('SIGINT', onInterrupt);
+  }
+}
+
+/**
+ * yarn-client: the driver runs in this process (src/yarn/client-mode). The
+ * first SIGINT/SIGTERM kills the application and stops the driver; a second
+ * one exits at once.
+ */
+async function runYarnClientMode(
+  plan: SubmitPlan,
+  hadoopConf: HadoopConf,
+  clients: YarnClients,
+  logger: Logger,
+  print: (line: string) => void,
+): Promise<number> {
+  const { startClientMode, INTERRUPTED_EXIT_CODE } = await import('./client-mode/run-client-mode.js');
+  const run = startClientMode(plan, {
+    clients,
+    logger,
+    print,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    now: () => Date.now(),
+  });
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      print(`Interrupted again (${signal}): exiting without waiting for the application to end.`);
+      process.exit(INTERRUPTED_EXIT_CODE);
+    }
+    run.interrupt(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await run.done;
+  } catch (e) {
+    const appId = run.appId();
+    if (appId && e instanceof ApplicationFailedError && e.exitCode !== ExitCode.APP_KILLED) {
+      await printAmStderrTail(hadoopConf, clients, appId, print, logger);
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 

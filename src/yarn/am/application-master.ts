@@ -54,7 +54,16 @@ export interface FinalOutcome {
   status: FinalApplicationStatus;
   exitCode: AmExitCodeValue;
   diagnostics: string;
+  /**
+   * Unregister even when this is not the last attempt: another attempt
+   * could not change the outcome (yarn-client: the driver reported the end,
+   * or is gone).
+   */
+  endsApplication?: boolean;
 }
+
+/** How the driver ended, when it decides more than "returned" (SUCCEEDED) or "threw" (FAILED). */
+export type DriverOutcome = FinalOutcome;
 
 export interface ApplicationMasterOptions {
   session: AmSession;
@@ -63,8 +72,12 @@ export interface ApplicationMasterOptions {
   createAllocator: (registration: RegisterApplicationMasterResponse) => YarnAllocator;
   /** Stops executor containers still running after the grace period. */
   stopExecutors: (allocator: YarnAllocator) => Promise<void>;
-  /** The driver (the user's main); resolves when it is done. */
-  runDriver: () => Promise<void>;
+  /**
+   * The driver: in cluster mode the user's main, resolving when it returns;
+   * in client mode the link to the remote driver, resolving with the outcome
+   * the driver reported.
+   */
+  runDriver: () => Promise<DriverOutcome | void>;
   attemptId: number;
   maxAttempts: number;
   preserveStagingFiles: boolean;
@@ -114,7 +127,12 @@ export class ApplicationMaster {
   }
 
   /** Records the end of the application; the first call wins. */
-  finish(status: FinalApplicationStatus, exitCode: AmExitCodeValue, diagnostics: string): void {
+  finish(
+    status: FinalApplicationStatus,
+    exitCode: AmExitCodeValue,
+    diagnostics: string,
+    options: { endsApplication?: boolean } = {},
+  ): void {
     if (this.outcome) {
       this.log.info(
         { status, exitCode, diagnostics, first: this.outcome.status },
@@ -122,7 +140,12 @@ export class ApplicationMaster {
       );
       return;
     }
-    this.outcome = { status, exitCode, diagnostics };
+    this.outcome = {
+      status,
+      exitCode,
+      diagnostics,
+      ...(options.endsApplication ? { endsApplication: true } : {}),
+    };
     const level = status === 'SUCCEEDED' ? 'info' : 'error';
     this.log[level](
       { finalStatus: status, exitCode },
@@ -143,7 +166,12 @@ export class ApplicationMaster {
         this.allocator = this.options.createAllocator(registration);
         this.reporterDone = this.reporter(this.allocator);
         this.options.runDriver().then(
-          () => this.finish('SUCCEEDED', AmExitCode.SUCCESS, ''),
+          (o) =>
+            o
+              ? this.finish(o.status, o.exitCode, o.diagnostics, {
+                  endsApplication: o.endsApplication === true,
+                })
+              : this.finish('SUCCEEDED', AmExitCode.SUCCESS, ''),
           (e: unknown) =>
             this.finish(
               'FAILED',
@@ -218,7 +246,7 @@ export class ApplicationMaster {
     } catch (e) {
       this.log.warn({ err: messageOf(e) }, 'Stopping executors failed');
     }
-    const final = outcome.status === 'SUCCEEDED' || this.isLastAttempt;
+    const final = outcome.status === 'SUCCEEDED' || this.isLastAttempt || outcome.endsApplication === true;
     if (this.registered && !this.shutdownByRm) {
       if (final) {
         try {

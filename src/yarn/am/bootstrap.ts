@@ -29,7 +29,7 @@ import { createNodeManagerHttp } from '../../logs/nodemanager/nm-http.js';
 import { checkAgainstMaximum, containerSize } from '../container-sizing.js';
 import { YarnAllocator } from './allocator.js';
 import type { AmEnvironment } from './am-environment.js';
-import { ApplicationMaster } from './application-master.js';
+import { ApplicationMaster, type DriverOutcome } from './application-master.js';
 import { NodeManagerLauncher } from './container-launcher.js';
 import { executorLaunchContext } from './executor-launch-context.js';
 import { decodeLocalResourcesEnv, toIpcLocalResources } from './executor-resources.js';
@@ -60,9 +60,9 @@ export interface BootstrapInput {
   hadoopConf: HadoopConf;
   credentials: Credentials;
   amRmToken: HadoopToken;
-  /** The driver: runs the user's main and resolves when it returns. */
-  runDriver: () => Promise<void>;
-  /** yarn-cluster with the real executor: joins the driver's backend to the allocator. */
+  /** The driver: runs the user's main (cluster mode) or links to it (client mode); see ApplicationMaster. */
+  runDriver: () => Promise<DriverOutcome | void>;
+  /** Real executors: joins the driver's backend (cluster mode) or the driver link (client mode) to the allocator. */
   executorLauncher?: YarnExecutorLauncher;
   logger: Logger;
 }

@@ -11,12 +11,16 @@ export const AmExitCode = {
   MAX_EXECUTOR_FAILURES: 11,
   /** The allocate heartbeat to the ResourceManager failed for good. */
   REPORTER_FAILURE: 12,
-  /** The user's main threw. */
+  /** yarn-client: the driver could not be reached within spark.yarn.am.waitTime (Spark's EXIT_SC_NOT_INITED). */
+  DRIVER_UNREACHABLE: 13,
+  /** The user's main threw (yarn-client: the driver reported FAILED). */
   EXCEPTION_USER_CLASS: 15,
   /** The ResourceManager told the AM to shut down (attempt unknown or killed). */
   EARLY: 16,
   /** The AM could not register (unreachable scheduler address, rejected token). */
   REGISTRATION_FAILED: 17,
+  /** yarn-client: the driver disconnected without reporting how the application ended (tspark's). */
+  DRIVER_DISCONNECTED: 18,
   /** The AM was stopped by a signal (SIGTERM from the NodeManager). */
   SIGNAL: 143,
 } as const;

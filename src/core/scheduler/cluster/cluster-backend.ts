@@ -1,6 +1,6 @@
 import { TsparkError, ExitCode, type ErrorContext } from '../../../errors.js';
 import type { Logger } from '../../../log.js';
-import type { RpcConnection } from '../../../rpc/rpc-connection.js';
+import type { RpcConnection, RpcHandler } from '../../../rpc/rpc-connection.js';
 import { RpcServer } from '../../../rpc/rpc-server.js';
 import type { DriverEndpointAddress } from '../../../rpc/endpoint-address.js';
 import {
@@ -58,6 +58,8 @@ export interface ClusterBackendOptions {
   maxFrameBytes?: number;
   requestTimeoutMs?: number;
   launcher?: ExecutorLauncher;
+  /** Handlers for other peers of the endpoint, by message type (yarn-client: the ApplicationMaster). */
+  extraHandlers?: ReadonlyMap<string, RpcHandler>;
   logger: Logger;
   now?: () => number;
 }
@@ -154,6 +156,7 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
       this.log.warn({ peer }, `refused a connection to the driver endpoint: ${err.message}`),
     );
     this.installHandlers(server);
+    for (const [type, handler] of this.options.extraHandlers ?? []) server.handle(type, handler);
     const address = server.address;
     this.log.info(
       { host: address.host, port: address.port, bindAddress: endpoint.bindAddress },
