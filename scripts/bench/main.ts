@@ -15,7 +15,7 @@ import { formatTable, replaceDocsSection, TABLE_LEGEND, type EngineRuns, type Re
 import { runTimed } from './runner.js';
 import { checkJava, ensureBenchJar, ensureSpark, tsparkCacheRoot } from './spark-install.js';
 import { parseAnswer, selectWorkloads, type BenchContext, type Engine, type Workload } from './workloads.js';
-import { findTestCluster } from './yarn.js';
+import { findTestCluster, PHASE_NAMES } from './yarn.js';
 import { median } from './stats.js';
 
 const RUN_TIMEOUT_MS = 60 * 60 * 1000;
@@ -104,14 +104,19 @@ async function runOnce(
   let answer: Record<string, unknown> | undefined;
   try {
     answer = w.answerFrom
-      ? await w.answerFrom(ctx, { stdout: run.stdout, logFile })
+      ? await w.answerFrom(ctx, { stdout: run.stdout, logFile, startedAtMs: run.startedAtMs })
       : parseAnswer(w, run.stdout);
   } catch (e) {
     log(`${label}: reading the answer failed: ${(e as Error).message}`);
   }
   if (engine === 'tspark' && w.tsparkPhases) {
-    const phases = w.tsparkPhases(readFileSync(logFile, 'utf8'));
-    if (phases) state.phases.push(phases);
+    try {
+      const phases = await w.tsparkPhases(ctx, { stdout: run.stdout, logFile, startedAtMs: run.startedAtMs });
+      if (phases) state.phases.push(phases);
+      else log(`${label}: no submission timeline in its log`);
+    } catch (e) {
+      log(`${label}: reading its phases failed: ${(e as Error).message}`);
+    }
   }
   if (!answer) {
     state.failed = true;
@@ -204,9 +209,26 @@ async function main(): Promise<number> {
     ...(java ? { javaHome: java.home } : {}),
   };
   const info = machine(java?.version, options);
-  for (const w of runnable) w.prepare?.(ctx, log);
+  const prepared: Workload[] = [];
+  for (const w of runnable) {
+    const reason = await w.prepare?.(ctx, log);
+    if (!reason) {
+      prepared.push(w);
+      continue;
+    }
+    log(`${w.id}: skipped: ${reason}`);
+    skipped.push({
+      id: w.id,
+      title: w.title,
+      mode: w.mode,
+      status: 'skipped',
+      note: reason,
+      tspark: { wall: [], job: [] },
+      problems: [],
+    });
+  }
 
-  const states: RowState[] = runnable.map((workload) => ({
+  const states: RowState[] = prepared.map((workload) => ({
     workload,
     runs: { tspark: { wall: [], job: [] }, spark: { wall: [], job: [] } },
     answers: {},
@@ -307,7 +329,7 @@ async function main(): Promise<number> {
 /** Median of each phase over the runs that reported it (ms since the CLI started). */
 function medianPhases(runs: Record<string, number>[]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const name of Object.keys(runs[0]!))
+  for (const name of new Set(runs.flatMap((r) => Object.keys(r))))
     out[name] = Math.round(median(runs.map((r) => r[name] ?? NaN).filter(Number.isFinite)));
   return out;
 }
@@ -322,12 +344,13 @@ function spillWarnings(s: RowState): string[] {
     );
 }
 
-/** `newApplication 0.18 s, bundled 0.39 s, ...`: tspark's phases as seconds since the CLI started. */
+/** `client started 0.21 s, new application 0.35 s, ...`: tspark's phases in time order. */
 function phasesLine(phases: Record<string, number>): string {
   const parts = Object.entries(phases)
     .filter(([name]) => name !== 'start')
-    .map(([name, ms]) => `${name} ${(ms / 1000).toFixed(2)} s`);
-  return `tspark phases (median, since the CLI started): ${parts.join(', ')}`;
+    .sort((a, b) => a[1] - b[1])
+    .map(([name, ms]) => `${PHASE_NAMES[name] ?? name} ${(ms / 1000).toFixed(2)}`);
+  return `tspark phases (median s since the CLI process started): ${parts.join(', ')}`;
 }
 
 function docsSection(

@@ -12,6 +12,8 @@ export interface Command {
 
 export interface TimedRun {
   wallSeconds: number;
+  /** When the process was spawned, ms since the epoch (this machine's clock; the origin of phases read from logs). */
+  startedAtMs: number;
   exitCode: number | null;
   signal: string | null;
   stdout: string;
@@ -28,6 +30,7 @@ export async function runTimed(
 ): Promise<TimedRun> {
   const log = createWriteStream(options.logFile);
   log.write(`$ ${cmd.command} ${cmd.args.join(' ')}\n`);
+  const startedAtMs = Date.now();
   const t0 = performance.now();
   const child = spawn(cmd.command, cmd.args, {
     cwd: options.cwd,
@@ -50,5 +53,5 @@ export async function runTimed(
   clearTimeout(timer);
   log.end();
   await once(log, 'finish');
-  return { wallSeconds, exitCode, signal, stdout, stderrTail };
+  return { wallSeconds, startedAtMs, exitCode, signal, stdout, stderrTail };
 }

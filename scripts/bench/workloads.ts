@@ -6,15 +6,20 @@ import { join } from 'node:path';
 import type { AnswerKind } from './compare.js';
 import type { BenchInputs } from './datagen.js';
 import type { BenchOptions, Suite } from './options.js';
-import type { Command } from './runner.js';
 import type { SparkInstall } from './spark-install.js';
 import { parseResultLine } from './summary.js';
+import { runTimed, type Command } from './runner.js';
 import {
-  containerStdout,
+  amContainerLog,
+  applicationLogs,
+  benchHdfsPath,
+  ensureHdfsCopy,
+  ensureHdfsText,
   ensureSparkArchive,
   findApplicationId,
-  parseSubmissionTimeline,
+  hdfsUrl,
   sparkArchivePath,
+  submissionPhases,
   type YarnCluster,
 } from './yarn.js';
 
@@ -40,6 +45,8 @@ export interface BenchContext {
 export interface FinishedRun {
   stdout: string;
   logFile: string;
+  /** When the process was spawned, ms since the epoch. */
+  startedAtMs: number;
 }
 
 export interface Workload {
@@ -68,12 +75,18 @@ export interface Workload {
    * comparison is meant for the cached case.
    */
   warmUp?: boolean;
-  /** Once before the runs (e.g. stage Spark's jars on HDFS). */
-  prepare?: (ctx: BenchContext, log: (line: string) => void) => void;
+  /**
+   * Once before the runs (e.g. stage Spark's jars on HDFS). Returns why the workload
+   * cannot run after all (e.g. a preflight failed): it is then reported as skipped.
+   */
+  prepare?: (
+    ctx: BenchContext,
+    log: (line: string) => void,
+  ) => string | undefined | void | Promise<string | undefined | void>;
   /** Reads the answer somewhere else than stdout (cluster mode: the driver's container log). Not timed. */
   answerFrom?: (ctx: BenchContext, run: FinishedRun) => Promise<Record<string, unknown> | undefined>;
-  /** Phases of a tspark run (ms since start), from its log. */
-  tsparkPhases?: (log: string) => Record<string, number> | undefined;
+  /** Phases of a tspark run (ms since the process was spawned), from its log and the driver's. Not timed. */
+  tsparkPhases?: (ctx: BenchContext, run: FinishedRun) => Promise<Record<string, number> | undefined>;
 }
 
 const SPARK_CLASS_PREFIX = 'tspark.bench.';
@@ -186,9 +199,133 @@ function skewed(op: 'reduce' | 'group'): Workload {
   };
 }
 
-const HDFS_WORDCOUNT_NOT_YET =
-  'not written yet: needs the text uploaded to HDFS and tspark executors reading hdfs: splits ' +
-  '(distributed execution is not finished); add its commands in scripts/bench/workloads.ts';
+/** Containers of the YARN workloads: the same for both engines. */
+const PI_RESOURCES = [
+  '--driver-memory',
+  '512m',
+  '--executor-memory',
+  '512m',
+  '--num-executors',
+  '2',
+  '--executor-cores',
+  '1',
+];
+/**
+ * WordCount reads 64 MiB blocks into executors: 1 GiB heaps, and 1 GiB overhead because
+ * a Node process needs more beyond its heap than Spark's default (docs/yarn.md, "Memory").
+ * Spark's executors get the same containers.
+ */
+const WORDCOUNT_HDFS_RESOURCES = [
+  '--driver-memory',
+  '512m',
+  '--executor-memory',
+  '1g',
+  '--conf',
+  'spark.executor.memoryOverhead=1g',
+  '--num-executors',
+  '2',
+  '--executor-cores',
+  '1',
+];
+
+/** The command lines of a yarn-cluster workload: tspark-submit and spark-submit, with Spark's jars pre-staged. */
+function yarnClusterCommands(
+  ctx: BenchContext,
+  w: { tsparkEntry: string; sparkClass: string; args: (string | number)[]; resources: string[] },
+): Partial<Record<Engine, Command>> {
+  if (typeof ctx.yarn !== 'object') return {};
+  const env = { HADOOP_CONF_DIR: ctx.yarn.hadoopConfDir };
+  const cluster = ['--deploy-mode', 'cluster', ...w.resources];
+  const spark = sparkSubmit(ctx, 'yarn', w.sparkClass, w.args, [
+    ...cluster,
+    '--conf',
+    `spark.yarn.archive=hdfs://${sparkArchivePath(ctx.options.sparkVersion)}`,
+    ...(ctx.javaHome
+      ? [
+          '--conf',
+          `spark.yarn.appMasterEnv.JAVA_HOME=${ctx.javaHome}`,
+          '--conf',
+          `spark.executorEnv.JAVA_HOME=${ctx.javaHome}`,
+        ]
+      : []),
+  ]);
+  return {
+    tspark: {
+      command: ctx.node,
+      args: [
+        join(ctx.repoRoot, 'bin', 'tspark-submit.js'),
+        '--master',
+        'yarn',
+        ...cluster,
+        w.tsparkEntry,
+        ...w.args.map(String),
+      ],
+      env,
+    },
+    ...(spark ? { spark: { ...spark, env: { ...spark.env, ...env } } } : {}),
+  };
+}
+
+/** Cluster mode: the answer is on the driver's stdout, in the AM container's aggregated log. */
+function driverAnswer(
+  parse: (stdout: string) => Record<string, unknown> | undefined,
+): NonNullable<Workload['answerFrom']> {
+  return async (ctx, run) => {
+    if (typeof ctx.yarn !== 'object') return undefined;
+    const appId = findApplicationId(readFileSync(run.logFile, 'utf8'));
+    if (!appId) return undefined;
+    const stdout = amContainerLog(await applicationLogs(ctx.yarn, ctx.repoRoot, ctx.node, appId), 'stdout');
+    return stdout === undefined ? undefined : parse(stdout);
+  };
+}
+
+/** tspark's submission phases: the CLI's timeline and the driver's log in the AM. */
+async function yarnPhases(ctx: BenchContext, run: FinishedRun): Promise<Record<string, number> | undefined> {
+  if (typeof ctx.yarn !== 'object') return undefined;
+  const cliLog = readFileSync(run.logFile, 'utf8');
+  const appId = findApplicationId(cliLog);
+  const logs = appId ? await applicationLogs(ctx.yarn, ctx.repoRoot, ctx.node, appId) : [];
+  return submissionPhases(cliLog, amContainerLog(logs, 'stderr'), run.startedAtMs);
+}
+
+/**
+ * Whether tspark on this build reads `hdfs:` files: WordCount over a tiny HDFS file
+ * in local[1] (seconds, where the yarn-cluster run takes minutes). The reason when not.
+ */
+async function tsparkReadsHdfs(
+  ctx: BenchContext,
+  cluster: YarnCluster,
+  log: (line: string) => void,
+): Promise<string | undefined> {
+  const path = ensureHdfsText(cluster, HDFS_PREFLIGHT.path, HDFS_PREFLIGHT.text);
+  const url = hdfsUrl(cluster, path);
+  const logFile = join(ctx.repoRoot, 'bench-results', 'hdfs-preflight.log');
+  const cmd = tsparkSubmit(ctx, 'local[1]', 'word-count.ts', [url, 1]);
+  const run = await runTimed(
+    { ...cmd, env: { HADOOP_CONF_DIR: cluster.hadoopConfDir } },
+    { cwd: ctx.repoRoot, logFile, timeoutMs: 120_000 },
+  );
+  const answer = run.exitCode === 0 ? parseResultLine(run.stdout) : undefined;
+  if (answer && answer.distinct === HDFS_PREFLIGHT.distinct && answer.total === HDFS_PREFLIGHT.total) {
+    log(`tspark reads hdfs: files on this build (preflight over ${url}: ok)`);
+    return undefined;
+  }
+  const why =
+    run.exitCode !== 0
+      ? (run.stderrTail.split('\n').find((l) => /\bError\b|ERROR|error:/.test(l)) ??
+        run.stderrTail.trim().split('\n').pop() ??
+        '')
+      : `its answer was ${JSON.stringify(answer)}`;
+  return `tspark cannot read hdfs: files on this build (WordCount over ${url} in local[1] failed: ${why.trim().slice(0, 300)}; log ${logFile})`;
+}
+
+/** A tiny text on HDFS with a known answer: 3 distinct words, 5 in all. */
+const HDFS_PREFLIGHT = {
+  path: '/tspark-bench/preflight-v1.txt',
+  text: 'b a b\nc  b\n',
+  distinct: 3,
+  total: 5,
+};
 
 export const WORKLOADS: readonly Workload[] = [
   wordCount('local[1]', ['all', 'local', 'wordcount']),
@@ -273,64 +410,15 @@ export const WORKLOADS: readonly Workload[] = [
     prepare: (ctx, log) => {
       if (ctx.spark && typeof ctx.yarn === 'object') ensureSparkArchive(ctx.yarn, ctx.spark.install, log);
     },
-    commands: (ctx) => {
-      if (typeof ctx.yarn !== 'object') return {};
-      const env = { HADOOP_CONF_DIR: ctx.yarn.hadoopConfDir };
-      const resources = [
-        '--driver-memory',
-        '512m',
-        '--executor-memory',
-        '512m',
-        '--num-executors',
-        '2',
-        '--executor-cores',
-        '1',
-      ];
-      const spark = sparkSubmit(
-        ctx,
-        'yarn',
-        'SparkPi',
-        [10],
-        [
-          '--deploy-mode',
-          'cluster',
-          ...resources,
-          '--conf',
-          `spark.yarn.archive=hdfs://${sparkArchivePath(ctx.options.sparkVersion)}`,
-          ...(ctx.javaHome
-            ? [
-                '--conf',
-                `spark.yarn.appMasterEnv.JAVA_HOME=${ctx.javaHome}`,
-                '--conf',
-                `spark.executorEnv.JAVA_HOME=${ctx.javaHome}`,
-              ]
-            : []),
-        ],
-      );
-      return {
-        tspark: {
-          command: ctx.node,
-          args: [
-            join(ctx.repoRoot, 'bin', 'tspark-submit.js'),
-            '--master',
-            'yarn',
-            '--deploy-mode',
-            'cluster',
-            ...resources,
-            join(ctx.repoRoot, 'examples', 'spark-pi.ts'),
-            '10',
-          ],
-          env,
-        },
-        ...(spark ? { spark: { ...spark, env: { ...spark.env, ...env } } } : {}),
-      };
-    },
-    answerFrom: async (ctx, run) => {
-      if (typeof ctx.yarn !== 'object') return undefined;
-      const appId = findApplicationId(readFileSync(run.logFile, 'utf8'));
-      return appId ? parsePi(await containerStdout(ctx.yarn, appId)) : undefined;
-    },
-    tsparkPhases: parseSubmissionTimeline,
+    commands: (ctx) =>
+      yarnClusterCommands(ctx, {
+        tsparkEntry: join(ctx.repoRoot, 'examples', 'spark-pi.ts'),
+        sparkClass: 'SparkPi',
+        args: [10],
+        resources: PI_RESOURCES,
+      }),
+    answerFrom: driverAnswer(parsePi),
+    tsparkPhases: yarnPhases,
   },
   {
     id: 'wordcount-hdfs-yarn-cluster',
@@ -339,8 +427,27 @@ export const WORKLOADS: readonly Workload[] = [
     suites: ['all', 'yarn', 'wordcount'],
     answer: 'counts',
     inputs: { text: true },
-    unavailable: () => HDFS_WORDCOUNT_NOT_YET,
-    commands: () => ({}),
+    work: inputMB('text'),
+    unavailable: (ctx) => (typeof ctx.yarn === 'string' ? ctx.yarn : undefined),
+    warmUp: true,
+    prepare: async (ctx, log) => {
+      if (typeof ctx.yarn !== 'object') return ctx.yarn;
+      const cannot = await tsparkReadsHdfs(ctx, ctx.yarn, log);
+      if (cannot) return cannot;
+      if (ctx.spark) ensureSparkArchive(ctx.yarn, ctx.spark.install, log);
+      ensureHdfsCopy(ctx.yarn, ctx.inputs.text, log);
+      return undefined;
+    },
+    commands: (ctx) =>
+      typeof ctx.yarn !== 'object'
+        ? {}
+        : yarnClusterCommands(ctx, {
+            tsparkEntry: join(ctx.repoRoot, 'scripts', 'bench', 'apps', 'word-count.ts'),
+            sparkClass: 'WordCount',
+            args: [hdfsUrl(ctx.yarn, benchHdfsPath(ctx.inputs.text)), MIN_INPUT_PARTITIONS],
+            resources: WORDCOUNT_HDFS_RESOURCES,
+          }),
+    answerFrom: driverAnswer(parseResultLine),
   },
 ];
 
