@@ -205,6 +205,14 @@ export const Config = {
     doc: 'Locality wait for the rack level.',
     defaultText: 'spark.locality.wait',
   }),
+  REDUCER_MAX_SIZE_IN_FLIGHT: bytesEntry({
+    key: 'spark.reducer.maxSizeInFlight',
+    category: 'Execution',
+    doc: 'Bytes of remote shuffle blocks a reduce task requests and holds at once per shuffle it reads (a bare number is in MiB); a reader merging sorted blocks may hold one more 1 MiB chunk per block.',
+    default: 48 * 1024 * 1024,
+    defaultText: '48m',
+    unit: 'm',
+  }),
   STAGE_MAX_CONSECUTIVE_ATTEMPTS: intEntry({
     key: 'spark.stage.maxConsecutiveAttempts',
     category: 'Execution',
@@ -235,6 +243,13 @@ export const Config = {
     default: 128 * 1024 * 1024,
     defaultText: '128m',
     unit: 'm',
+  }),
+  BLOCK_MANAGER_PORT: intEntry({
+    key: 'spark.blockManager.port',
+    category: 'Network and security',
+    doc: "Port of each executor's block server (shuffle fetches from other executors); 0 picks a free port. A busy fixed port is retried on the next 16 ports.",
+    default: 0,
+    min: 0,
   }),
   AUTHENTICATE_SECRET: stringEntry({
     key: 'spark.authenticate.secret',

@@ -42,17 +42,33 @@ export interface ExecutorExit {
   reason: string;
 }
 
+/** An executor's block server as the backend sees it: where it listens, and how to stop it. */
+export interface BlockServerHandle {
+  readonly address: { host: string; port: number };
+  close(): Promise<void>;
+}
+
 export interface ExecutorBackendOptions {
   executorId: string;
-  /** The host this executor is reached on (for its block server, later). */
+  /** The host this executor is reached on (its block server). */
   host: string;
   cores: number;
   driverHost: string;
   driverPort: number;
   secret: string | Uint8Array;
   logger: Logger;
+  /**
+   * Starts the block server once the application's configuration is known,
+   * before the task slots (their map outputs name its address). Without it the
+   * executor serves no shuffle blocks and its reducers read local files only.
+   */
+  startBlockServer?: (conf: Record<string, string>) => Promise<BlockServerHandle>;
   /** Starts the task slots once the application's configuration is known. */
-  startSlots: (conf: Record<string, string>, events: TaskSlotEvents) => Promise<TaskSlots>;
+  startSlots: (
+    conf: Record<string, string>,
+    events: TaskSlotEvents,
+    blockServer?: { host: string; port: number },
+  ) => Promise<TaskSlots>;
   heartbeatIntervalMs?: number;
   driverTimeoutMs?: number;
   /** Passed to RpcClient.connect (attempts, backoff, timeouts). */
@@ -66,6 +82,7 @@ export class ExecutorBackend {
   private state: ExecutorBackendState = 'CONNECTING';
   private connection: RpcConnection | undefined;
   private slots: TaskSlots | undefined;
+  private blockServer: BlockServerHandle | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private lastHeardFromDriver: number;
   private readonly log: Logger;
@@ -117,13 +134,25 @@ export class ExecutorBackend {
         } satisfies RetrieveAppConfig)
       ).message as AppConfig;
       if (this.exit) return this.exit;
-      this.slots = await this.options.startSlots(config.conf, {
-        onResult: (taskId, result) => this.onTaskResult(taskId, result),
-        onFatal: (message) =>
-          this.finish({ code: ExitCode.INTERNAL, reason: `executor ${this.options.executorId}: ${message}` }),
-      });
+      if (this.options.startBlockServer) {
+        this.blockServer = await this.options.startBlockServer(config.conf);
+        if (this.exit) {
+          await this.blockServer.close();
+          return this.exit;
+        }
+      }
+      this.slots = await this.options.startSlots(
+        config.conf,
+        {
+          onResult: (taskId, result) => this.onTaskResult(taskId, result),
+          onFatal: (message) =>
+            this.finish({ code: ExitCode.INTERNAL, reason: `executor ${this.options.executorId}: ${message}` }),
+        },
+        this.blockServer?.address,
+      );
       if (this.exit) {
         await this.slots.stop();
+        await this.blockServer?.close();
         return this.exit;
       }
       await connection.request({
@@ -132,6 +161,7 @@ export class ExecutorBackend {
         host: this.options.host,
         cores: this.options.cores,
         pid: this.options.pid ?? process.pid,
+        ...(this.blockServer ? { blockPort: this.blockServer.address.port } : {}),
       } satisfies RegisterExecutor);
       if (this.exit) return this.exited;
       this.transition('STARTING', 'REGISTERED');
@@ -249,6 +279,11 @@ export class ExecutorBackend {
         await slots?.stop();
       } catch (e) {
         this.log.warn({ err: { message: (e as Error).message } }, 'task slots did not stop cleanly');
+      }
+      try {
+        await this.blockServer?.close();
+      } catch (e) {
+        this.log.warn({ err: { message: (e as Error).message } }, 'the block server did not close cleanly');
       }
       this.connection?.close('closed: the executor is stopping');
       this.settle(exit);

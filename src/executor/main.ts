@@ -15,7 +15,8 @@ import { createRootLogger } from '../log.js';
 import { parseExecutorArgs } from './executor-args.js';
 import { ExecutorBackend } from './executor-backend.js';
 import { readApplicationSecret } from './executor-secret.js';
-import { WorkerThreadPool } from './worker-pool.js';
+import { WorkerThreadPool, slotShuffleDirs } from './worker-pool.js';
+import { ShuffleBlockServer, ShuffleFileResolver } from '../core/shuffle/remote/index.js';
 
 async function main(): Promise<number> {
   const log = createRootLogger({ name: 'executor' });
@@ -53,7 +54,22 @@ async function main(): Promise<number> {
       heartbeatIntervalMs: conf.require(Config.EXECUTOR_HEARTBEAT_INTERVAL),
       driverTimeoutMs: rpc.networkTimeoutMs,
       connectOptions: { maxFrameBytes: rpc.maxFrameBytes, requestTimeoutMs: rpc.requestTimeoutMs },
-      startSlots: (conf, events) => {
+      // the block server listens on the executor's host (the NodeManager's on YARN) and serves this executor's shuffle files
+      startBlockServer: (appConf) => {
+        const app = new SparkConf(appConf);
+        return ShuffleBlockServer.start({
+          bindAddress: host,
+          advertisedHost: host,
+          port: app.require(Config.BLOCK_MANAGER_PORT),
+          secret,
+          resolver: new ShuffleFileResolver(slotShuffleDirs(localDir, args.cores)),
+          logger: log,
+          executorId: args.executorId,
+          maxFrameBytes: rpcSettings(app).maxFrameBytes,
+        });
+      },
+      startSlots: (conf, events, blockServer) => {
+        const appRpc = rpcSettings(new SparkConf(conf));
         const fraction = Number(conf['spark.memory.fraction'] ?? '0.6');
         return WorkerThreadPool.start(
           {
@@ -64,6 +80,16 @@ async function main(): Promise<number> {
             taskMemoryBytes: Math.floor((heapBytes * fraction) / args.cores),
             storageMemoryBytes: Math.floor((heapBytes * fraction * 0.5) / args.cores),
             logger: log,
+            ...(blockServer
+              ? {
+                  blockManager: {
+                    address: blockServer,
+                    secret,
+                    maxFrameBytes: appRpc.maxFrameBytes,
+                    requestTimeoutMs: appRpc.networkTimeoutMs,
+                  },
+                }
+              : {}),
           },
           events,
         );

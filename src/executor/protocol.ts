@@ -10,8 +10,10 @@ import type { RpcMessage } from '../rpc/codec/app-frame.js';
  * Executor -> driver
  *   request  RetrieveAppConfig     -> AppConfig (before the executor starts its task slots)
  *   request  RegisterExecutor      -> RegisteredExecutor (or an error: refused); tasks may follow at once
+ *                                     (carries the executor's block server port, when it runs one)
  *   one-way  StatusUpdate          body = encodeTaskResult(...) bytes
  *   request  Heartbeat             -> HeartbeatResponse
+ * Reducer (another executor's task thread) -> block server: see src/core/shuffle/remote/protocol.ts.
  * Driver -> executor
  *   one-way  StageBinary           body = encodeStageBinary(...) bytes
  *   one-way  Broadcast             body = v8-serialized value
@@ -39,10 +41,12 @@ export const Msg = {
 export interface RegisterExecutor extends RpcMessage {
   type: typeof Msg.REGISTER_EXECUTOR;
   executorId: string;
-  /** The host peers reach this executor on (its block server, later). */
+  /** The host peers reach this executor on (its block server). */
   host: string;
   cores: number;
   pid: number;
+  /** The port of its block server on `host` (absent: the executor serves no shuffle blocks). */
+  blockPort?: number;
 }
 
 export interface RetrieveAppConfig extends RpcMessage {

@@ -2,7 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.js';
-import type { ExecutorOptions } from '../core/executor/executor-state.js';
+import type {
+  ExecutorBlockManagerOptions,
+  ExecutorOptionsWithBlockManager,
+} from '../core/executor/shuffle-adapter.js';
 import type { FromWorker, ToWorker } from '../core/scheduler/local/worker-protocol.js';
 import { locateWorkerScript, type WorkerScript } from '../core/scheduler/local/worker-script.js';
 import type { TaskSlotEvents, TaskSlots } from './task-slots.js';
@@ -25,6 +28,22 @@ export interface WorkerPoolOptions {
   taskMemoryBytes: number;
   storageMemoryBytes: number;
   logger: Logger;
+  /**
+   * This executor's block server and the application secret, handed to each
+   * task thread in workerData (a copy in this process's memory, never in the
+   * configuration or a log): tasks fetch remote shuffle blocks themselves.
+   */
+  blockManager?: ExecutorBlockManagerOptions;
+}
+
+/** A task slot's own directory under the executor's. */
+export function slotDir(localDir: string, index: number): string {
+  return join(localDir, `slot-${index}`);
+}
+
+/** Where the tasks of each slot write shuffle output (the block server looks there). */
+export function slotShuffleDirs(localDir: string, cores: number): string[] {
+  return Array.from({ length: cores }, (_, i) => join(slotDir(localDir, i), 'shuffle'));
 }
 
 interface Slot {
@@ -62,14 +81,15 @@ export class WorkerThreadPool implements TaskSlots {
   }
 
   private async startWorker(index: number): Promise<void> {
-    const localDir = join(this.options.localDir, `slot-${index}`);
+    const localDir = slotDir(this.options.localDir, index);
     await mkdir(localDir, { recursive: true });
-    const data: ExecutorOptions = {
+    const data: ExecutorOptionsWithBlockManager = {
       executorId: this.options.executorId,
       conf: this.options.conf,
       localDir,
       taskMemoryBytes: this.options.taskMemoryBytes,
       storageMemoryBytes: this.options.storageMemoryBytes,
+      ...(this.options.blockManager ? { blockManager: this.options.blockManager } : {}),
     };
     const worker = new Worker(this.script.path, { workerData: data });
     const slot: Slot = { worker, queue: [], binaries: new Set(), broadcasts: new Set() };

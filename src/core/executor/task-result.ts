@@ -26,12 +26,45 @@ export type TaskResult =
       /** Result stages: the action's per-partition value. */
       value?: unknown;
       /** Shuffle map stages: where the output went. */
-      mapOutput?: { dataPath: string; indexPath: string; partitionLengths: number[] };
+      mapOutput?: {
+        dataPath: string;
+        indexPath: string;
+        partitionLengths: number[];
+        /** The block server of the executor that wrote it (cluster executors only; local mode reads the files). */
+        blockAddress?: BlockAddress;
+      };
       accumUpdates: { id: number; kind: AccumulatorKind; value: unknown }[];
       cachedBlocks: { rddId: number; partition: number }[];
       metrics: TaskMetrics;
     }
-  | { taskId: number; ok: false; error: RemoteError; metrics: TaskMetrics };
+  | {
+      taskId: number;
+      ok: false;
+      error: RemoteError;
+      metrics: TaskMetrics;
+      /**
+       * The task could not read a map output (Spark's FetchFailed): not the
+       * task's fault and not counted against spark.task.maxFailures; the
+       * DAGScheduler reruns the map stage that produced it.
+       */
+      fetchFailed?: FetchFailure;
+    };
+
+/** Where an executor's block server listens. */
+export interface BlockAddress {
+  host: string;
+  port: number;
+}
+
+/** Which map output a reducer could not read, and from where. */
+export interface FetchFailure {
+  shuffleId: number;
+  mapId: number;
+  reduceId: number;
+  /** The executor that wrote the map output. */
+  executorId: string;
+  blockAddress?: BlockAddress;
+}
 
 export function toRemoteError(e: unknown): RemoteError {
   if (e instanceof Error) {

@@ -2,7 +2,7 @@ import type { StageBinary, TaskSpec } from '../rdd/spec.js';
 import { compute } from './compute.js';
 import type { ExecutorState } from './executor-state.js';
 import { runResultOp } from './result-ops.js';
-import { writeShuffle } from './shuffle-adapter.js';
+import { fetchFailureOf, writeShuffle } from './shuffle-adapter.js';
 import { toRemoteError, type TaskResult } from './task-result.js';
 import type { TaskRun } from './task-run.js';
 import { TaskAccumulatorUpdates } from './accumulator-updates.js';
@@ -12,7 +12,9 @@ import { TaskAccumulatorUpdates } from './accumulator-updates.js';
  * write shuffle output) or a ResultTask (compute it and run the action's
  * per-partition part). Shared by the local backend's worker threads and the
  * cluster executors. Never throws: failures become a failed TaskResult
- * carrying the user's message and stack.
+ * carrying the user's message and stack. A task that could not read a map
+ * output fails with `fetchFailed` set, even if the user's code caught the
+ * error, so the driver reruns the map stage instead of retrying the task.
  */
 export async function runTask(task: TaskSpec, binary: StageBinary, state: ExecutorState, now: () => number = Date.now): Promise<TaskResult> {
   const started = now();
@@ -22,10 +24,16 @@ export async function runTask(task: TaskSpec, binary: StageBinary, state: Execut
     const records = compute(binary.rdd, task.partition, run);
     if (binary.shuffleWrite) {
       const out = await writeShuffle(records, binary.shuffleWrite, run);
+      throwIfFetchFailed(run);
       return {
         taskId: task.taskId,
         ok: true,
-        mapOutput: { dataPath: out.dataPath, indexPath: out.indexPath, partitionLengths: out.partitionLengths },
+        mapOutput: {
+          dataPath: out.dataPath,
+          indexPath: out.indexPath,
+          partitionLengths: out.partitionLengths,
+          ...(out.blockAddress ? { blockAddress: out.blockAddress } : {}),
+        },
         accumUpdates: state.currentUpdates.drain(),
         cachedBlocks: run.cachedBlocks,
         metrics: {
@@ -40,6 +48,7 @@ export async function runTask(task: TaskSpec, binary: StageBinary, state: Execut
     }
     if (!binary.result) throw new Error('stage binary has neither a result operation nor a shuffle write');
     const value = await runResultOp(binary.result, records, run);
+    throwIfFetchFailed(run);
     return {
       taskId: task.taskId,
       ok: true,
@@ -50,6 +59,22 @@ export async function runTask(task: TaskSpec, binary: StageBinary, state: Execut
     };
   } catch (e) {
     state.currentUpdates.drain();
-    return { taskId: task.taskId, ok: false, error: toRemoteError(e), metrics: { runMs: now() - started } };
+    const fetchFailed = fetchFailureOf(run);
+    return {
+      taskId: task.taskId,
+      ok: false,
+      error: toRemoteError(e),
+      metrics: { runMs: now() - started },
+      ...(fetchFailed ? { fetchFailed } : {}),
+    };
+  }
+}
+
+function throwIfFetchFailed(run: TaskRun): void {
+  const f = fetchFailureOf(run);
+  if (f) {
+    throw new Error(
+      `task ${run.task.taskId} could not read shuffle ${f.shuffleId} map ${f.mapId} (its code caught the fetch failure and went on)`,
+    );
   }
 }

@@ -1,6 +1,7 @@
 import type { FunctionSpec } from '../closure/shipped-function.js';
 import type { PartitionerSpec } from '../partitioner.js';
 import type { FileSplit } from '../io/text-input.js';
+import type { BlockAddress } from '../executor/task-result.js';
 
 /**
  * What travels to executors: plain data describing an RDD's lineage within one
@@ -39,10 +40,23 @@ export type AggregatorSpec =
   | { kind: 'aggregate'; zero: unknown; seq: FunctionSpec; comb: FunctionSpec }
   | { kind: 'combine'; create: FunctionSpec; merge: FunctionSpec; mergeCombiners: FunctionSpec };
 
+/**
+ * One map task's output as a reducer sees it: the files on the executor that
+ * wrote them and, on a cluster, that executor's block server. A reducer reads
+ * the files itself when there is no block address (local mode, shared disk)
+ * or when it runs on the same executor; otherwise it fetches over the network.
+ */
+export interface MapOutputRef {
+  dataPath: string;
+  indexPath: string;
+  executorId?: string;
+  blockAddress?: BlockAddress;
+}
+
 export interface ShuffleReadSource {
   shuffleId: number;
-  /** One per map task: where its data and index files are. */
-  mapOutputs: { dataPath: string; indexPath: string }[];
+  /** One per map task, by map id. */
+  mapOutputs: MapOutputRef[];
   aggregator?: AggregatorSpec;
   mapSideCombined: boolean;
   sortKeys?: 'ascending' | 'descending';

@@ -28,8 +28,12 @@ export interface TaskLaunch {
 export interface SchedulerBackendClient {
   resourceOffers(offers: ExecutorOffer[]): TaskLaunch[];
   statusUpdate(executorId: string, result: TaskResult): void;
-  /** An executor died: its running tasks failed (and, on a cluster, its outputs are lost). */
-  executorLost(executorId: string, reason: string): void;
+  /**
+   * An executor died: its running tasks failed. `shuffleFilesLost`: its map
+   * outputs went with it (a cluster executor's block server is gone); false for
+   * a local worker thread, whose files stay on the shared disk.
+   */
+  executorLost(executorId: string, reason: string, options?: { shuffleFilesLost?: boolean }): void;
 }
 
 export interface SchedulerBackend {

@@ -1,7 +1,7 @@
 import type { Logger } from '../../log.js';
 import type { ShippedFunction, FunctionSpec } from '../closure/shipped-function.js';
 import type { AccumulatorKind } from '../executor/accumulator-updates.js';
-import type { RemoteError, TaskMetrics, TaskResult } from '../executor/task-result.js';
+import type { FetchFailure, RemoteError, TaskMetrics, TaskResult } from '../executor/task-result.js';
 import type { ShuffleDependency } from '../rdd/dependency.js';
 import type { RDD } from '../rdd/rdd.js';
 import type { ResultOp, StageBinary } from '../rdd/spec.js';
@@ -28,9 +28,12 @@ import type { PendingTask } from './task-set.js';
  * 2. A stage is submitted only when all its parent stages' outputs are
  *    available; otherwise the missing parents are submitted first and the
  *    stage waits in `waitingStages`. A stage is in at most one of
- *    waiting/running.
+ *    waiting/running/failed (`failedStages`: waiting for the resubmission
+ *    timer after a fetch failure or a lost executor).
  * 3. Map outputs live in the MapOutputTracker, not in stages: they outlive
- *    jobs, so a later job whose shuffle is complete skips that stage.
+ *    jobs, so a later job whose shuffle is complete skips that stage. Outputs
+ *    of a lost executor, or one a reducer could not fetch, are dropped there;
+ *    the map stage then runs again for the missing map ids only.
  * 4. A ResultStage belongs to exactly one job; the job finishes when every
  *    partition it asked for has a result, each counted once.
  * 5. When a job ends (success or failure), every stage no other job uses is
@@ -40,6 +43,9 @@ import type { PendingTask } from './task-set.js';
  *    stage's partition counts once even if a speculative duplicate succeeds).
  * 7. A job fails with a JobFailedError naming the stage, the partition and
  *    the user's error (message and stack) from the last failed attempt.
+ * 8. A fetch failure is not a task failure: it ends the stage attempt, is
+ *    ignored when it comes from an older attempt, and counts towards
+ *    `maxConsecutiveStageAttempts` (reset when the stage completes).
  */
 
 export interface JobListener {
@@ -61,6 +67,16 @@ export interface DAGSchedulerHooks {
   now(): number;
 }
 
+export interface DAGSchedulerOptions {
+  /** spark.stage.maxConsecutiveAttempts: attempts of a stage ended by fetch failures before its jobs fail. */
+  maxConsecutiveStageAttempts?: number;
+  /** Delay before failed stages are resubmitted, so that the fetch failures of one loss arrive together (Spark: 200 ms). */
+  resubmitDelayMs?: number;
+}
+
+export const DEFAULT_MAX_CONSECUTIVE_STAGE_ATTEMPTS = 4;
+export const DEFAULT_RESUBMIT_DELAY_MS = 200;
+
 interface ActiveJob {
   jobId: number;
   callSite: string;
@@ -77,7 +93,10 @@ interface ActiveJob {
 type DagEvent =
   | { type: 'jobSubmitted'; job: Omit<ActiveJob, 'finalStage' | 'outputIndex' | 'finished' | 'results' | 'numFinished'>; rdd: RDD<unknown>; op: (ctx: SpecContext) => ResultOp; partitions: number[] }
   | { type: 'taskSucceeded'; stageId: number; stageAttempt: number; partition: number; result: Extract<TaskResult, { ok: true }>; executorId: string }
-  | { type: 'taskSetFailed'; stageId: number; stageAttempt: number; partition: number; failures: number; error: RemoteError };
+  | { type: 'taskSetFailed'; stageId: number; stageAttempt: number; partition: number; failures: number; error: RemoteError }
+  | { type: 'taskFetchFailed'; stageId: number; stageAttempt: number; partition: number; failure: FetchFailure; error: RemoteError }
+  | { type: 'executorLost'; executorId: string; reason: string; shuffleFilesLost: boolean }
+  | { type: 'resubmitFailedStages' };
 
 export class DAGScheduler implements TaskSchedulerListener {
   private readonly queue: DagEvent[] = [];
@@ -92,14 +111,25 @@ export class DAGScheduler implements TaskSchedulerListener {
   private readonly shuffleIdToMapStage = new Map<number, ShuffleMapStage>();
   private readonly waitingStages = new Set<Stage>();
   private readonly runningStages = new Set<Stage>();
+  /** Stages to resubmit when `resubmitTimer` fires. */
+  private readonly failedStages = new Set<Stage>();
+  /** Attempts of each stage ended by a fetch failure since it last completed. */
+  private readonly fetchFailedAttempts = new Map<number, Set<number>>();
+  private resubmitTimer: NodeJS.Timeout | undefined;
   readonly mapOutputTracker = new MapOutputTracker();
   private taskScheduler: TaskScheduler | undefined;
+  private readonly maxConsecutiveStageAttempts: number;
+  private readonly resubmitDelayMs: number;
 
   constructor(
     private readonly hooks: DAGSchedulerHooks,
     private readonly log: Logger,
     private readonly listener: JobListener = {},
-  ) {}
+    options: DAGSchedulerOptions = {},
+  ) {
+    this.maxConsecutiveStageAttempts = options.maxConsecutiveStageAttempts ?? DEFAULT_MAX_CONSECUTIVE_STAGE_ATTEMPTS;
+    this.resubmitDelayMs = options.resubmitDelayMs ?? DEFAULT_RESUBMIT_DELAY_MS;
+  }
 
   setTaskScheduler(ts: TaskScheduler): void {
     this.taskScheduler = ts;
@@ -128,9 +158,19 @@ export class DAGScheduler implements TaskSchedulerListener {
     this.post({ type: 'taskSetFailed', stageId, stageAttempt, partition, failures, error });
   }
 
+  taskFetchFailed(stageId: number, stageAttempt: number, partition: number, failure: FetchFailure, error: RemoteError): void {
+    this.post({ type: 'taskFetchFailed', stageId, stageAttempt, partition, failure, error });
+  }
+
+  executorLost(executorId: string, reason: string, shuffleFilesLost: boolean): void {
+    this.post({ type: 'executorLost', executorId, reason, shuffleFilesLost });
+  }
+
   /** Fails every active job; no new jobs are accepted. */
   stop(): void {
     this.stopped = true;
+    clearTimeout(this.resubmitTimer);
+    this.resubmitTimer = undefined;
     for (const job of [...this.jobIdToActiveJob.values()]) this.failJob(job, new ContextStoppedError(`Job ${job.jobId} (${job.callSite}) cancelled`));
     this.mapOutputTracker.clear();
   }
@@ -143,6 +183,8 @@ export class DAGScheduler implements TaskSchedulerListener {
       shuffleMapStages: this.shuffleIdToMapStage.size,
       waitingStages: this.waitingStages.size,
       runningStages: this.runningStages.size,
+      failedStages: this.failedStages.size,
+      fetchFailedAttempts: this.fetchFailedAttempts.size,
       queuedEvents: this.queue.length,
       shuffles: this.mapOutputTracker.size,
     };
@@ -178,6 +220,12 @@ export class DAGScheduler implements TaskSchedulerListener {
         return this.handleTaskSucceeded(e);
       case 'taskSetFailed':
         return this.handleTaskSetFailed(e);
+      case 'taskFetchFailed':
+        return this.handleTaskFetchFailed(e);
+      case 'executorLost':
+        return this.handleExecutorLost(e);
+      case 'resubmitFailedStages':
+        return this.handleResubmitFailedStages();
     }
   }
 
@@ -237,7 +285,13 @@ export class DAGScheduler implements TaskSchedulerListener {
     const mapStage = stage as ShuffleMapStage;
     this.hooks.mergeAccumulators(e.result.accumUpdates);
     const out = e.result.mapOutput!;
-    this.mapOutputTracker.registerMapOutput(mapStage.dep.shuffleId, e.partition, { executorId: e.executorId, ...out });
+    this.mapOutputTracker.registerMapOutput(mapStage.dep.shuffleId, e.partition, {
+      executorId: e.executorId,
+      dataPath: out.dataPath,
+      indexPath: out.indexPath,
+      partitionLengths: out.partitionLengths,
+      ...(out.blockAddress ? { blockAddress: out.blockAddress } : {}),
+    });
     mapStage.pendingPartitions.delete(e.partition);
     if (mapStage.pendingPartitions.size === 0 && this.runningStages.has(mapStage) && e.stageAttempt === mapStage.attempt) {
       this.markStageFinished(mapStage);
@@ -268,6 +322,113 @@ export class DAGScheduler implements TaskSchedulerListener {
         partition: e.partition,
         remote: e.error,
       }));
+    }
+  }
+
+  /**
+   * A reducer could not read a map output (Spark's FetchFailed): end this
+   * stage attempt, drop the lost outputs, and resubmit the map stage and then
+   * this one after a short delay, unless the stage has failed this way too
+   * often in a row.
+   */
+  private handleTaskFetchFailed(e: Extract<DagEvent, { type: 'taskFetchFailed' }>): void {
+    const stage = this.stageIdToStage.get(e.stageId);
+    this.listener.onTaskEnd?.(e.stageId, false);
+    if (!stage) return;
+    const f = e.failure;
+    if (e.stageAttempt !== stage.attempt) {
+      this.log.info({ stageId: stage.id }, `Ignoring fetch failure from stage ${stage.id}.${e.stageAttempt}: attempt ${stage.attempt} is the current one`);
+      return;
+    }
+    const from = `shuffle ${f.shuffleId} map ${f.mapId} of executor ${f.executorId}${f.blockAddress ? ` (${f.blockAddress.host}:${f.blockAddress.port})` : ''}`;
+    this.log.warn(
+      { stageId: stage.id, shuffleId: f.shuffleId, mapId: f.mapId, executorId: f.executorId },
+      `Stage ${stage.id}.${e.stageAttempt} (${stage.callSite}) failed: task ${e.partition} could not fetch ${from}: ${e.error.message}`,
+    );
+    this.endStageAttempt(stage);
+    let attempts = this.fetchFailedAttempts.get(stage.id);
+    if (!attempts) this.fetchFailedAttempts.set(stage.id, (attempts = new Set()));
+    attempts.add(e.stageAttempt);
+    if (attempts.size >= this.maxConsecutiveStageAttempts) {
+      this.abortStage(
+        stage,
+        (job) =>
+          `Job ${job.jobId} (${job.callSite}) aborted: stage ${stage.id} (${stage.callSite}) failed ${attempts.size} consecutive attempts ` +
+          `because map outputs could not be fetched (spark.stage.maxConsecutiveAttempts = ${this.maxConsecutiveStageAttempts}); ` +
+          `most recent failure: task ${e.partition} could not fetch ${from}: ${e.error.name}: ${e.error.message}`,
+        e.partition,
+        e.error,
+      );
+      return;
+    }
+    // Without an external shuffle service, a fetch failure means the executor's files are suspect: drop all of them (as Spark does).
+    this.mapOutputTracker.unregisterMapOutput(f.shuffleId, f.mapId, f.executorId);
+    const lostShuffles = this.mapOutputTracker.removeOutputsOnExecutor(f.executorId);
+    this.log.info({ executorId: f.executorId, shuffles: lostShuffles }, `Map outputs of executor ${f.executorId} dropped (shuffles ${lostShuffles.join(', ') || f.shuffleId}); they will be recomputed`);
+    const mapStage = this.shuffleIdToMapStage.get(f.shuffleId);
+    this.markForResubmit(stage);
+    if (mapStage) this.markForResubmit(mapStage);
+  }
+
+  /**
+   * An executor is gone. When its map outputs went with it, drop them; running
+   * stages reading those shuffles cannot finish, so their attempts end and
+   * they are resubmitted behind the map stages that recompute the outputs.
+   * Waiting stages need nothing: they are submitted through submitStage,
+   * which submits any parent whose outputs are missing.
+   */
+  private handleExecutorLost(e: Extract<DagEvent, { type: 'executorLost' }>): void {
+    if (!e.shuffleFilesLost) return;
+    const lost = new Set(this.mapOutputTracker.removeOutputsOnExecutor(e.executorId));
+    if (lost.size === 0) return;
+    this.log.info({ executorId: e.executorId, shuffles: [...lost] }, `Executor ${e.executorId} lost: its map outputs of shuffles ${[...lost].join(', ')} will be recomputed`);
+    for (const stage of [...this.runningStages]) {
+      const readsLost = stage.parents.some((p) => p instanceof ShuffleMapStage && lost.has(p.dep.shuffleId));
+      if (!readsLost) continue;
+      this.log.info({ stageId: stage.id }, `Resubmitting stage ${stage.id} (${stage.callSite}): its input lost map outputs with executor ${e.executorId}`);
+      this.endStageAttempt(stage);
+      this.markForResubmit(stage);
+    }
+  }
+
+  private handleResubmitFailedStages(): void {
+    this.resubmitTimer = undefined;
+    if (this.stopped || this.failedStages.size === 0) return;
+    const stages = [...this.failedStages].sort((a, b) => a.firstJobId - b.firstJobId || a.id - b.id);
+    this.failedStages.clear();
+    this.log.info({ stageIds: stages.map((s) => s.id) }, `Resubmitting failed stages ${stages.map((s) => s.id).join(', ')}`);
+    for (const s of stages) if (this.stageIdToStage.has(s.id)) this.submitStage(s);
+  }
+
+  /** The running attempt of `stage` is over: no more tasks of it are launched, its results are ignored. */
+  private endStageAttempt(stage: Stage): void {
+    if (!this.runningStages.delete(stage)) return;
+    this.taskScheduler?.cancelStage(stage.id);
+    this.listener.onStageCompleted?.(stage.id, true);
+  }
+
+  private markForResubmit(stage: Stage): void {
+    if (this.runningStages.has(stage) || this.waitingStages.has(stage)) return;
+    this.failedStages.add(stage);
+    if (this.resubmitTimer || this.stopped) return;
+    this.resubmitTimer = setTimeout(() => this.post({ type: 'resubmitFailedStages' }), this.resubmitDelayMs);
+    this.resubmitTimer.unref();
+  }
+
+  /** Fails every job that uses `stage`. */
+  private abortStage(stage: Stage, message: (job: ActiveJob) => string, partition?: number, remote?: RemoteError): void {
+    this.endStageAttempt(stage);
+    for (const job of [...this.jobIdToActiveJob.values()]) {
+      if (!stage.jobIds.has(job.jobId)) continue;
+      this.failJob(
+        job,
+        new JobFailedError(message(job), {
+          jobId: job.jobId,
+          stageId: stage.id,
+          ...(partition === undefined ? {} : { partition }),
+          ...(remote ? { remote } : {}),
+        }),
+      );
     }
   }
 
@@ -324,6 +485,7 @@ export class DAGScheduler implements TaskSchedulerListener {
 
   private submitStage(stage: Stage): void {
     if (this.waitingStages.has(stage) || this.runningStages.has(stage)) return;
+    this.failedStages.delete(stage);
     const missing = stage.parents.filter((p) => !this.isAvailable(p));
     if (missing.length === 0) {
       this.submitMissingTasks(stage);
@@ -388,7 +550,13 @@ export class DAGScheduler implements TaskSchedulerListener {
         for (const id of f.broadcastIds) broadcastIds.add(id);
         return f.spec;
       },
-      mapOutputs: (shuffleId) => this.mapOutputTracker.outputs(shuffleId).map((o) => ({ dataPath: o.dataPath, indexPath: o.indexPath })),
+      mapOutputs: (shuffleId) =>
+        this.mapOutputTracker.outputs(shuffleId).map((o) => ({
+          dataPath: o.dataPath,
+          indexPath: o.indexPath,
+          executorId: o.executorId,
+          ...(o.blockAddress ? { blockAddress: o.blockAddress } : {}),
+        })),
     };
     const spec: StageBinary = { rdd: stage.rdd.toSpec(ctx), broadcastIds: [], moduleUrls: this.hooks.moduleUrls() };
     if (stage instanceof ResultStage) spec.result = stage.op(ctx);
@@ -417,6 +585,7 @@ export class DAGScheduler implements TaskSchedulerListener {
 
   private markStageFinished(stage: Stage): void {
     this.runningStages.delete(stage);
+    this.fetchFailedAttempts.delete(stage.id); // the count is of consecutive attempts
     const ms = this.hooks.now() - stage.submittedAt;
     this.log.info({ stageId: stage.id, durationMs: ms }, `Stage ${stage.id} (${stage.callSite}) finished in ${(ms / 1000).toFixed(3)} s`);
     this.listener.onStageCompleted?.(stage.id, false);
@@ -446,6 +615,8 @@ export class DAGScheduler implements TaskSchedulerListener {
       if (!stage.jobIds.delete(job.jobId) || stage.jobIds.size > 0) continue;
       this.stageIdToStage.delete(stage.id);
       this.waitingStages.delete(stage);
+      this.failedStages.delete(stage);
+      this.fetchFailedAttempts.delete(stage.id);
       if (this.runningStages.delete(stage)) this.taskScheduler?.cancelStage(stage.id);
       if (stage instanceof ShuffleMapStage && this.shuffleIdToMapStage.get(stage.dep.shuffleId) === stage) {
         this.shuffleIdToMapStage.delete(stage.dep.shuffleId);

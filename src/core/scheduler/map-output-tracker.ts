@@ -1,13 +1,19 @@
+import type { BlockAddress } from '../executor/task-result.js';
+
 /**
  * Where each map task of each shuffle wrote its output (Spark's
  * MapOutputTrackerMaster). Outputs outlive jobs: a later job that needs the
- * same shuffle finds it complete and skips the stage.
+ * same shuffle finds it complete and skips the stage. An output is dropped
+ * when its executor is lost or a reducer could not fetch it; the map stage
+ * then runs the missing map tasks again.
  */
 export interface MapOutputLocation {
   executorId: string;
   dataPath: string;
   indexPath: string;
   partitionLengths: number[];
+  /** The writing executor's block server; absent in local mode (reducers read the files). */
+  blockAddress?: BlockAddress;
 }
 
 export class MapOutputTracker {
@@ -44,11 +50,33 @@ export class MapOutputTracker {
     return outs as MapOutputLocation[];
   }
 
-  /** An executor is gone: its outputs must be recomputed. */
-  removeOutputsOnExecutor(executorId: string): void {
-    for (const outs of this.shuffles.values()) {
-      for (let i = 0; i < outs.length; i++) if (outs[i]?.executorId === executorId) outs[i] = undefined;
+  /** An executor is gone (or its files are): its outputs must be recomputed. Returns the shuffles that lost some. */
+  removeOutputsOnExecutor(executorId: string): number[] {
+    const affected: number[] = [];
+    for (const [shuffleId, outs] of this.shuffles) {
+      let lost = false;
+      for (let i = 0; i < outs.length; i++) {
+        if (outs[i]?.executorId === executorId) {
+          outs[i] = undefined;
+          lost = true;
+        }
+      }
+      if (lost) affected.push(shuffleId);
     }
+    return affected;
+  }
+
+  /** Drops one map output if it is still the one `executorId` wrote (a newer attempt elsewhere is kept). */
+  unregisterMapOutput(shuffleId: number, mapId: number, executorId: string): boolean {
+    const outs = this.shuffles.get(shuffleId);
+    if (outs?.[mapId]?.executorId !== executorId) return false;
+    outs[mapId] = undefined;
+    return true;
+  }
+
+  /** Forgets a shuffle entirely. */
+  unregisterShuffle(shuffleId: number): void {
+    this.shuffles.delete(shuffleId);
   }
 
   get size(): number {

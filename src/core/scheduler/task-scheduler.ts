@@ -1,5 +1,5 @@
 import type { Logger } from '../../log.js';
-import type { TaskResult, RemoteError } from '../executor/task-result.js';
+import type { FetchFailure, TaskResult, RemoteError } from '../executor/task-result.js';
 import { encodeTask } from './task-codec.js';
 import type { ExecutorOffer, SchedulerBackend, SchedulerBackendClient, TaskLaunch } from './backend.js';
 import type { TaskSet } from './task-set.js';
@@ -9,6 +9,10 @@ import { TaskSetManager } from './task-set-manager.js';
 export interface TaskSchedulerListener {
   taskSucceeded(stageId: number, stageAttempt: number, partitionIndex: number, result: Extract<TaskResult, { ok: true }>, executorId: string): void;
   taskSetFailed(stageId: number, stageAttempt: number, partitionIndex: number, failures: number, error: RemoteError): void;
+  /** A task of this stage attempt could not read a map output. */
+  taskFetchFailed?(stageId: number, stageAttempt: number, partitionIndex: number, failure: FetchFailure, error: RemoteError): void;
+  /** An executor is gone; with `shuffleFilesLost`, so are the map outputs it held. */
+  executorLost?(executorId: string, reason: string, shuffleFilesLost: boolean): void;
 }
 
 /**
@@ -36,6 +40,7 @@ export class TaskScheduler implements SchedulerBackendClient {
     const tsm = new TaskSetManager(taskSet, this.maxFailures, {
       taskSucceeded: (m, partitionIndex, result, executorId) => this.listener.taskSucceeded(m.taskSet.stageId, m.taskSet.stageAttempt, partitionIndex, result, executorId),
       taskSetFailed: (m, partitionIndex, failures, error) => this.listener.taskSetFailed(m.taskSet.stageId, m.taskSet.stageAttempt, partitionIndex, failures, error),
+      fetchFailed: (m, partitionIndex, failure, error) => this.listener.taskFetchFailed?.(m.taskSet.stageId, m.taskSet.stageAttempt, partitionIndex, failure, error),
     }, this.localityWaitMs, this.clock);
     this.managers.push(tsm);
     this.managers.sort((a, b) => a.taskSet.priority - b.taskSet.priority);
@@ -119,9 +124,10 @@ export class TaskScheduler implements SchedulerBackendClient {
     if (this.managers.some((m) => m.hasPending)) this.backend.reviveOffers();
   }
 
-  executorLost(executorId: string, reason: string): void {
+  executorLost(executorId: string, reason: string, options: { shuffleFilesLost?: boolean } = {}): void {
     for (const tsm of [...this.managers]) tsm.executorLost(executorId, reason);
     this.prune();
+    this.listener.executorLost?.(executorId, reason, options.shuffleFilesLost === true);
     this.backend.reviveOffers();
   }
 

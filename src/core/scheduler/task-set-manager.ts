@@ -1,4 +1,4 @@
-import type { RemoteError, TaskResult } from '../executor/task-result.js';
+import type { FetchFailure, RemoteError, TaskResult } from '../executor/task-result.js';
 import type { TaskSpec } from '../rdd/spec.js';
 import type { TaskSet } from './task-set.js';
 
@@ -20,6 +20,8 @@ import type { TaskSet } from './task-set.js';
 export interface TaskSetCallbacks {
   taskSucceeded(tsm: TaskSetManager, partitionIndex: number, result: Extract<TaskResult, { ok: true }>, executorId: string): void;
   taskSetFailed(tsm: TaskSetManager, partitionIndex: number, failures: number, error: RemoteError): void;
+  /** A task could not read a map output: this attempt is over (no more launches); the DAGScheduler reruns the map stage. */
+  fetchFailed?(tsm: TaskSetManager, partitionIndex: number, failure: FetchFailure, error: RemoteError, executorId: string): void;
 }
 
 export class TaskSetManager {
@@ -123,6 +125,13 @@ export class TaskSetManager {
       this.numSuccessful++;
       if (this.numSuccessful === this.taskSet.tasks.length) this.zombie = true;
       this.callbacks.taskSucceeded(this, this.taskSet.tasks[index]!.partition.index, result, info.executorId);
+      return;
+    }
+    if (result.fetchFailed) {
+      // not the task's fault and not counted against maxFailures: the whole attempt waits for the lost map outputs
+      if (this.zombie) return;
+      this.zombie = true;
+      this.callbacks.fetchFailed?.(this, this.taskSet.tasks[index]!.partition.index, result.fetchFailed, result.error, info.executorId);
       return;
     }
     this.failed(index, result.error);

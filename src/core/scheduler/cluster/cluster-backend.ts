@@ -70,6 +70,8 @@ export interface ExecutorInfo {
   cores: number;
   pid: number;
   runningTasks: number;
+  /** Its block server's port on `host`, when it runs one. */
+  blockPort?: number;
 }
 
 interface RegisteredExecutorState {
@@ -77,6 +79,7 @@ interface RegisteredExecutorState {
   host: string;
   cores: number;
   pid: number;
+  blockPort: number | undefined;
   connection: RpcConnection;
   running: Set<number>;
   binaries: Set<number>;
@@ -122,6 +125,7 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
       cores: e.cores,
       pid: e.pid,
       runningTasks: e.running.size,
+      ...(e.blockPort === undefined ? {} : { blockPort: e.blockPort }),
     }));
   }
 
@@ -258,6 +262,7 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
       host: String(m.host),
       cores,
       pid: Number(m.pid),
+      blockPort: m.blockPort === undefined ? undefined : Number(m.blockPort),
       connection,
       running: new Set(),
       binaries: new Set(),
@@ -311,7 +316,8 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
       { executorId: id, runningTasks: e.running.size },
       `Lost executor ${id} on ${e.host}: ${reason}`,
     );
-    this.client?.executorLost(id, reason);
+    // its block server went with it: the map outputs it held are lost
+    this.client?.executorLost(id, reason, { shuffleFilesLost: true });
     this.options.launcher?.replace?.(id);
   }
 
