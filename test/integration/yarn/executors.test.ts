@@ -132,7 +132,8 @@ describe('yarn-cluster on YARN executors', () => {
       for (const w of line.split(/\s+/)) if (w) expected.set(w, (expected.get(w) ?? 0) + 1);
 
     // the test cluster's NodeManagers run on this machine: a local path is readable by every executor
-    const run = await submit(WORD_COUNT, [input, '4']);
+    // (file: because a bare path is on fs.defaultFS, HDFS, in yarn mode)
+    const run = await submit(WORD_COUNT, [`file://${input}`, '4']);
     const appId = submittedAppId(run.stderr);
     expect(run.code, run.stderr).toBe(0);
     const logs = await appLogs(appId!, ' alpha');
