@@ -3,7 +3,7 @@ import { TsparkError } from '../../../../src/errors.js';
 import { silentLogger } from '../../../../src/log.js';
 import type { FinalApplicationStatus } from '../../../../src/hadoop/ipc/protocols/yarn-records.js';
 import { YarnAllocator } from '../../../../src/yarn/am/allocator.js';
-import { ApplicationMaster, type AmSession } from '../../../../src/yarn/am/application-master.js';
+import { ApplicationMaster, type AmSession, type DriverOutcome } from '../../../../src/yarn/am/application-master.js';
 import { AmExitCode } from '../../../../src/yarn/am/exit-codes.js';
 import { NmTokenCache } from '../../../../src/yarn/am/nm-tokens.js';
 import { completed, FakeLauncher, FakeRm } from './fake-rm.js';
@@ -31,7 +31,7 @@ function setup(
   options: {
     attemptId?: number;
     maxAttempts?: number;
-    driver?: () => Promise<void>;
+    driver?: () => Promise<DriverOutcome | void>;
     target?: number;
     maxFailures?: number;
     preserve?: boolean;
@@ -121,6 +121,32 @@ describe('ApplicationMaster lifecycle', () => {
     expect(await t.am.run()).toBe(AmExitCode.EXCEPTION_USER_CLASS);
     expect(t.session.unregistered).toEqual([]);
     expect(t.events.cleaned).toBe(0);
+  });
+
+  it('yarn-client: a FAILED outcome the driver reported ends the application even on a non-last attempt', async () => {
+    const t = setup({
+      attemptId: 1,
+      maxAttempts: 2,
+      driver: async () => ({
+        status: 'FAILED',
+        exitCode: AmExitCode.EXCEPTION_USER_CLASS,
+        diagnostics: 'User application exited with an error: boom',
+        endsApplication: true,
+      }),
+    });
+    expect(await t.am.run()).toBe(AmExitCode.EXCEPTION_USER_CLASS);
+    expect(t.session.unregistered).toEqual([
+      { status: 'FAILED', diagnostics: 'User application exited with an error: boom', url: 'http://nm:4040/' },
+    ]);
+    expect(t.events.cleaned).toBe(1);
+  });
+
+  it('yarn-client: a driver outcome of SUCCEEDED unregisters SUCCEEDED', async () => {
+    const t = setup({
+      driver: async () => ({ status: 'SUCCEEDED', exitCode: AmExitCode.SUCCESS, diagnostics: '', endsApplication: true }),
+    });
+    expect(await t.am.run()).toBe(AmExitCode.SUCCESS);
+    expect(t.session.unregistered.map((u) => u.status)).toEqual(['SUCCEEDED']);
   });
 
   it('too many executor failures fail the application, naming them; first cause wins', async () => {
