@@ -143,6 +143,7 @@ export class SparkContext implements RddContext {
       },
       root.child({ component: 'DAGScheduler' }),
       fanOut(listeners),
+      { maxConsecutiveStageAttempts: conf.require(Config.STAGE_MAX_CONSECUTIVE_ATTEMPTS) },
     );
     this.log.info({ appName: this.appName, master: this.master }, `Running tspark for application ${this.appName} (master ${this.master})`);
     this.started = this.start(root);

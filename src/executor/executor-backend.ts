@@ -146,7 +146,10 @@ export class ExecutorBackend {
         {
           onResult: (taskId, result) => this.onTaskResult(taskId, result),
           onFatal: (message) =>
-            this.finish({ code: ExitCode.INTERNAL, reason: `executor ${this.options.executorId}: ${message}` }),
+            this.finish({
+              code: ExitCode.INTERNAL,
+              reason: `executor ${this.options.executorId}: ${message}`,
+            }),
         },
         this.blockServer?.address,
       );

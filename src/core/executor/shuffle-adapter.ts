@@ -1,8 +1,21 @@
 import { join } from 'node:path';
 import { Config } from '../../conf/registry.js';
 import { silentLogger } from '../../log.js';
-import { MemoryBudget, readLocalShuffleBlock, readShuffleInput, ShuffleBlockError, writeShuffleOutput, type MapOutput } from '../shuffle/index.js';
-import { BlockClientPool, DEFAULT_FETCH_CHUNK_BYTES, FetchFailedError, ShuffleBlockFetcher, type RemoteBlock } from '../shuffle/remote/index.js';
+import {
+  MemoryBudget,
+  readLocalShuffleBlock,
+  readShuffleInput,
+  ShuffleBlockError,
+  writeShuffleOutput,
+  type MapOutput,
+} from '../shuffle/index.js';
+import {
+  BlockClientPool,
+  DEFAULT_FETCH_CHUNK_BYTES,
+  FetchFailedError,
+  ShuffleBlockFetcher,
+  type RemoteBlock,
+} from '../shuffle/remote/index.js';
 import { partitionerFromSpec } from '../partitioner.js';
 import type { MapOutputRef, ShuffleReadSource, StageBinary } from '../rdd/spec.js';
 import { buildAggregator } from './aggregators.js';
@@ -33,7 +46,9 @@ export interface ExecutorBlockManagerOptions {
   requestTimeoutMs?: number;
 }
 
-export type ExecutorOptionsWithBlockManager = ExecutorOptions & { blockManager?: ExecutorBlockManagerOptions };
+export type ExecutorOptionsWithBlockManager = ExecutorOptions & {
+  blockManager?: ExecutorBlockManagerOptions;
+};
 
 function blockManagerOf(state: ExecutorState): ExecutorBlockManagerOptions | undefined {
   return (state.options as ExecutorOptionsWithBlockManager).blockManager;
@@ -86,7 +101,11 @@ function clientPool(state: ExecutorState, bm: ExecutorBlockManagerOptions): Bloc
   return pool;
 }
 
-export async function* readShuffle(read: ShuffleReadSource, reduceId: number, run: TaskRun): AsyncGenerator<unknown[]> {
+export async function* readShuffle(
+  read: ShuffleReadSource,
+  reduceId: number,
+  run: TaskRun,
+): AsyncGenerator<unknown[]> {
   const aggregator = read.aggregator ? await buildAggregator(read.aggregator, run.state) : undefined;
   const { blocks, fetcher } = shuffleBlocks(read, reduceId, run);
   const metrics = { recordsRead: 0, spillCount: 0, spillBytes: 0 };
@@ -122,11 +141,22 @@ function shuffleBlocks(
   const remote: { mapId: number; block: RemoteBlock }[] = [];
   read.mapOutputs.forEach((out, mapId) => {
     if (!out.blockAddress || out.executorId === me) {
-      blocks[mapId] = localBlock(out, { shuffleId: read.shuffleId, mapId, reduceId, executorId: out.executorId ?? me });
+      blocks[mapId] = localBlock(out, {
+        shuffleId: read.shuffleId,
+        mapId,
+        reduceId,
+        executorId: out.executorId ?? me,
+      });
     } else {
       remote.push({
         mapId,
-        block: { shuffleId: read.shuffleId, mapId, reduceId, executorId: out.executorId ?? '?', address: out.blockAddress },
+        block: {
+          shuffleId: read.shuffleId,
+          mapId,
+          reduceId,
+          executorId: out.executorId ?? '?',
+          address: out.blockAddress,
+        },
       });
     }
   });

@@ -39,10 +39,7 @@ export class BlockClientPool {
 
   constructor(private readonly options: BlockClientOptions) {}
 
-  async fetchChunk(
-    address: BlockAddress,
-    request: ChunkRequest,
-  ): Promise<FetchedChunk> {
+  async fetchChunk(address: BlockAddress, request: ChunkRequest): Promise<FetchedChunk> {
     const connection = await this.connection(address);
     const message: FetchShuffleChunk = { type: BlockMsg.FETCH_SHUFFLE_CHUNK, ...request };
     const response = await connection.request(message, {
@@ -50,7 +47,9 @@ export class BlockClientPool {
     });
     const reply = response.message as Partial<ShuffleChunk>;
     if (reply.type !== BlockMsg.SHUFFLE_CHUNK || !Number.isSafeInteger(reply.blockLength)) {
-      throw new Error(`block server at ${address.host}:${address.port} answered ${String(reply.type)} to FetchShuffleChunk`);
+      throw new Error(
+        `block server at ${address.host}:${address.port} answered ${String(reply.type)} to FetchShuffleChunk`,
+      );
     }
     return { blockLength: reply.blockLength!, body: response.body };
   }
@@ -62,7 +61,11 @@ export class BlockClientPool {
 
   close(): void {
     this.closed = true;
-    for (const c of this.connections.values()) c.then((conn) => conn.close('closed: fetches are over'), () => undefined);
+    for (const c of this.connections.values())
+      c.then(
+        (conn) => conn.close('closed: fetches are over'),
+        () => undefined,
+      );
     this.connections.clear();
   }
 
@@ -76,9 +79,13 @@ export class BlockClientPool {
         peerName: 'block server',
         attempts: this.options.connectAttempts ?? DEFAULT_CONNECT_ATTEMPTS,
         backoff: { baseMs: 50, maxMs: 500 },
-        ...(this.options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.options.connectTimeoutMs }),
+        ...(this.options.connectTimeoutMs === undefined
+          ? {}
+          : { connectTimeoutMs: this.options.connectTimeoutMs }),
         ...(this.options.maxFrameBytes === undefined ? {} : { maxFrameBytes: this.options.maxFrameBytes }),
-        ...(this.options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: this.options.requestTimeoutMs }),
+        ...(this.options.requestTimeoutMs === undefined
+          ? {}
+          : { requestTimeoutMs: this.options.requestTimeoutMs }),
         socketFactory: (host, port) => net.connect({ host, port }).unref(),
       });
       this.connections.set(key, c);

@@ -94,7 +94,10 @@ export class ShuffleBlockServer {
     const { start, end } = await readIndexRange(paths.indexPath, req.reduceId);
     const blockLength = end - start;
     if (req.offset > blockLength) {
-      throw new ShuffleBlockError(`offset ${req.offset} is past the end of ${block} (${blockLength} bytes)`, context);
+      throw new ShuffleBlockError(
+        `offset ${req.offset} is past the end of ${block} (${blockLength} bytes)`,
+        context,
+      );
     }
     const n = Math.min(req.maxBytes, blockLength - req.offset);
     const body = Buffer.allocUnsafe(n);
@@ -133,10 +136,16 @@ function validate(m: RpcMessage): FetchShuffleChunk {
   const req = m as Partial<FetchShuffleChunk>;
   const ints = [req.shuffleId, req.mapId, req.reduceId, req.offset, req.maxBytes];
   if (!ints.every((v) => Number.isSafeInteger(v) && (v as number) >= 0) || req.maxBytes! < 1) {
-    throw new ShuffleBlockError('malformed FetchShuffleChunk request: ids, offset and maxBytes must be non-negative integers', {});
+    throw new ShuffleBlockError(
+      'malformed FetchShuffleChunk request: ids, offset and maxBytes must be non-negative integers',
+      {},
+    );
   }
   if (req.maxBytes! > MAX_CHUNK_BYTES) {
-    throw new ShuffleBlockError(`FetchShuffleChunk asks for ${req.maxBytes} bytes; a chunk is at most ${MAX_CHUNK_BYTES}`, {});
+    throw new ShuffleBlockError(
+      `FetchShuffleChunk asks for ${req.maxBytes} bytes; a chunk is at most ${MAX_CHUNK_BYTES}`,
+      {},
+    );
   }
   return req as FetchShuffleChunk;
 }

@@ -144,18 +144,30 @@ export class ShuffleBlockFetcher {
     this.reserve(maxBytes);
     const { block } = s;
     chunk.bytes = this.options
-      .fetchChunk(block.address, { shuffleId: block.shuffleId, mapId: block.mapId, reduceId: block.reduceId, offset, maxBytes })
+      .fetchChunk(block.address, {
+        shuffleId: block.shuffleId,
+        mapId: block.mapId,
+        reduceId: block.reduceId,
+        offset,
+        maxBytes,
+      })
       .then(
         (r) => {
           if (s.length === undefined) {
             s.length = r.blockLength;
             s.nextOffset = Math.min(s.nextOffset, s.length);
           } else if (r.blockLength !== s.length) {
-            throw this.failed(block, `the block changed length while being read (${s.length} then ${r.blockLength} bytes)`);
+            throw this.failed(
+              block,
+              `the block changed length while being read (${s.length} then ${r.blockLength} bytes)`,
+            );
           }
           const expected = Math.min(maxBytes, s.length - offset);
           if (r.body.length !== expected) {
-            throw this.failed(block, `a chunk at offset ${offset} came back with ${r.body.length} bytes instead of ${expected}`);
+            throw this.failed(
+              block,
+              `a chunk at offset ${offset} came back with ${r.body.length} bytes instead of ${expected}`,
+            );
           }
           this.release(maxBytes - r.body.length);
           chunk.reserved = r.body.length;

@@ -10,7 +10,10 @@ import { shuffleFilePaths } from '../writer.js';
 export class ShuffleFileResolver {
   constructor(private readonly dirs: readonly string[]) {}
 
-  async resolve(shuffleId: number, mapId: number): Promise<{ dataPath: string; indexPath: string } | undefined> {
+  async resolve(
+    shuffleId: number,
+    mapId: number,
+  ): Promise<{ dataPath: string; indexPath: string } | undefined> {
     for (const dir of this.dirs) {
       const paths = shuffleFilePaths(dir, shuffleId, mapId);
       try {

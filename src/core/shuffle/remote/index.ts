@@ -1,5 +1,11 @@
 /** Remote shuffle reads: executors' block servers and the reducers' fetcher. See docs/internals/shuffle.md. */
-export { BlockMsg, MAX_CHUNK_BYTES, type ChunkRequest, type FetchShuffleChunk, type ShuffleChunk } from './protocol.js';
+export {
+  BlockMsg,
+  MAX_CHUNK_BYTES,
+  type ChunkRequest,
+  type FetchShuffleChunk,
+  type ShuffleChunk,
+} from './protocol.js';
 export { FetchFailedError } from './errors.js';
 export { ShuffleFileResolver } from './file-resolver.js';
 export { ShuffleBlockServer, type ShuffleBlockServerOptions } from './block-server.js';
