@@ -195,6 +195,34 @@ describe('yarn-client mode', () => {
     expect(await hdfs.exists(stagingDirOf(appId!))).toBe(false);
   }, 300_000);
 
+  it('names the driver address the cluster could not reach', async () => {
+    // the endpoint listens on 127.0.0.1 only, but tells the cluster to dial 127.0.0.2: refused
+    const run = await submit(
+      SPARK_PI,
+      ['2'],
+      [
+        '--conf',
+        'spark.driver.bindAddress=127.0.0.1',
+        '--conf',
+        'spark.driver.host=127.0.0.2',
+        '--conf',
+        'spark.yarn.am.waitTime=5s',
+      ],
+    );
+    const appId = submittedAppId(run.stderr);
+    expect(appId, run.stderr).toBeDefined();
+    expect(run.code, run.stderr.slice(-3000)).toBe(4);
+    const port = /Driver endpoint for the ApplicationMaster and executors: 127\.0\.0\.2:(\d+)/.exec(
+      run.stderr,
+    )?.[1];
+    expect(port, run.stderr).toBeDefined();
+    expect(run.stderr).toContain(`could not reach the driver at 127.0.0.2:${port}`);
+    const rm = await rmApp(appId!);
+    expect(rm.finalStatus).toBe('FAILED');
+    expect(rm.diagnostics).toContain(`could not reach the driver at 127.0.0.2:${port}`);
+    expect(await hdfs.exists(stagingDirOf(appId!))).toBe(false);
+  }, 300_000);
+
   it('Ctrl-C in the CLI kills the application, removes staging and exits 130', async () => {
     const app = writeApp(
       'sleeps.mjs',
