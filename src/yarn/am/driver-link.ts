@@ -112,9 +112,11 @@ export async function runDriverLink(input: DriverLinkInput): Promise<DriverOutco
       if (refusedSecret || now() >= deadline) {
         const reason = refusedSecret
           ? `the driver endpoint at ${address} refused the application secret: ${messageOf(e)}`
-          : `could not reach the driver at ${address} within ${input.waitTimeMs} ms (spark.yarn.am.waitTime): ${messageOf(e)}. ` +
-            'In client mode the ApplicationMaster and the executors connect to the machine running tspark-submit: ' +
-            'set spark.driver.host to an address of that machine the cluster nodes can reach (and spark.driver.port to an open port)';
+          : `could not reach the driver at ${address} within ${input.waitTimeMs} ms (spark.yarn.am.waitTime): ${messageOf(e)}` +
+            (/spark\.driver\.host/.test(messageOf(e))
+              ? ''
+              : '. The ApplicationMaster and the executors connect to the machine running tspark-submit: ' +
+                'set spark.driver.host to an address of it that the cluster nodes can reach');
         input.executors.abandon(reason);
         log.error({ driver: address, attempt }, reason);
         return {
