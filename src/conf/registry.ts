@@ -316,7 +316,7 @@ export const Config = {
   YARN_AM_WAIT_TIME: durationEntry({
     key: 'spark.yarn.am.waitTime',
     category: 'YARN',
-    doc: 'In cluster mode, how long the AM waits for the application to create its SparkContext.',
+    doc: 'In cluster mode, how long the AM waits for the application to create its SparkContext; in client mode, how long it tries to reach the driver in tspark-submit.',
     default: 100_000,
   }),
   YARN_MAX_EXECUTOR_FAILURES: intEntry({
