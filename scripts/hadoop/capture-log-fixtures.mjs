@@ -252,6 +252,28 @@ async function captureGz() {
 }
 
 // ------------------------------------------------------------ log server
+/**
+ * Hadoop 3.4's indexed-format reader keeps the UUID of the first application
+ * it reads (LogAggregationIndexedFileController.uuid, MAPREDUCE-7539), so a
+ * history server that has served one IFile application fails for every
+ * other. Restart it (the in-memory timeline store starts empty) before the
+ * application to capture is submitted.
+ */
+async function restartHistoryServer() {
+  const pidFile = path.join(HOME, 'pids', 'historyserver.pid');
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 200; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      break;
+    }
+    await sleep(100);
+  }
+  harness('start');
+}
+
 const IFILE_LINES_FIRST = 1500;
 const IFILE_LINES_LATER = 3;
 
@@ -299,6 +321,7 @@ async function captureLogServer() {
     '--conf',
     `yarn.log-aggregation.file-controller.IFile.class=${INDEXED_CONTROLLER}`,
   ]);
+  await restartHistoryServer();
   const appId = await submit(cluster, 'tspark-logs-fixture-ifile', IFILE_LINES_FIRST, IFILE_LINES_LATER);
   const app = await waitAggregated(cluster, appId);
   const { appAttempts } = await rm(cluster, 'GET', `/apps/${appId}/appattempts`);
@@ -340,11 +363,12 @@ async function captureLogServer() {
     const c = a.containerId;
     const n = `c${i + 1}`;
     await record(`${n}-logs.json`, `${ws}/containers/${c}/logs`, 'application/json');
+    // Every file whole and with the -size values of the yarn logs variants below.
     for (const f of ['stdout', 'stderr', 'app.log', 'empty.log']) {
       await record(`${n}-${f}.txt`, `${ws}/containers/${c}/logs/${f}`, 'text/plain');
+      await record(`${n}-${f}-size-minus-20.txt`, `${ws}/containers/${c}/logs/${f}?size=-20`, 'text/plain');
+      await record(`${n}-${f}-size-12.txt`, `${ws}/containers/${c}/logs/${f}?size=12`, 'text/plain');
     }
-    await record(`${n}-stdout-size-minus-20.txt`, `${ws}/containers/${c}/logs/stdout?size=-20`, 'text/plain');
-    await record(`${n}-stdout-size-12.txt`, `${ws}/containers/${c}/logs/stdout?size=12`, 'text/plain');
     await record(`${n}-missing.txt`, `${ws}/containers/${c}/logs/no-such-file`, 'text/plain');
   }
   // An application the history server does not know (the next id).
@@ -360,13 +384,30 @@ async function captureLogServer() {
   );
   await record('unknown-app.json', `${ws}/apps/${unknown}`, 'application/json');
 
+  // A second IFile application: the same server now fails for it (see restartHistoryServer).
+  const second = await submit(cluster, 'tspark-logs-fixture-ifile-2', 2, 2);
+  await waitAggregated(cluster, second);
+  const { appAttempts: secondAttempts } = await rm(cluster, 'GET', `/apps/${second}/appattempts`);
+  const secondContainer = attemptsOf(secondAttempts)[0].containerId;
+  await record('second-app-c1-logs.json', `${ws}/containers/${secondContainer}/logs`, 'application/json');
+  await record('second-app-c1-stdout.txt', `${ws}/containers/${secondContainer}/logs/stdout`, 'text/plain');
+
   const outputs = captureYarnLogs(dir, [
     { name: 'all', args: ['-applicationId', appId] },
     { name: 'log_files-stderr', args: ['-applicationId', appId, '-log_files', 'stderr'] },
     { name: 'size-minus-20', args: ['-applicationId', appId, '-size', '-20'] },
+    { name: 'size-12', args: ['-applicationId', appId, '-size', '12'] },
     { name: 'containerId-c1', args: ['-containerId', attempts[0].containerId] },
+    {
+      name: 'containerId-c2-stdout',
+      args: ['-containerId', attempts[1].containerId, '-log_files', 'stdout'],
+    },
+    { name: 'am-1', args: ['-applicationId', appId, '-am', '1'] },
     { name: 'am-2', args: ['-applicationId', appId, '-am', '2'] },
     { name: 'pattern-log', args: ['-applicationId', appId, '-log_files_pattern', '.*\\.log'] },
+    { name: 'list_nodes', args: ['-applicationId', appId, '-list_nodes'] },
+    { name: 'show_application_log_info', args: ['-applicationId', appId, '-show_application_log_info'] },
+    { name: 'show_container_log_info', args: ['-applicationId', appId, '-show_container_log_info'] },
   ]);
   const meta = {
     capturedWith: `Hadoop ${cluster.version} throwaway cluster (scripts/hadoop start --history-server --conf yarn.log-aggregation.file-formats=IFile ...), scripts/hadoop/capture-log-fixtures.mjs log-server`,
@@ -377,6 +418,7 @@ async function captureLogServer() {
     attempts,
     aggregatedDir: appDir,
     nodes,
+    secondApp: { id: second, containerId: secondContainer },
     responses: recorded,
     outputs,
   };

@@ -60,15 +60,35 @@ export class LogsPermissionError extends TsparkError {
   }
 }
 
-/** The cluster writes the indexed ("IFile") format, which this helper does not parse. */
+/**
+ * The cluster writes the indexed ("IFile") format, which tspark does not
+ * parse, and no log server is configured to read it through.
+ */
 export class IndexedFormatUnsupportedError extends TsparkError {
   constructor(formats: string) {
     super(
       'LOGS_INDEXED_FORMAT',
-      `this cluster aggregates logs with yarn.log-aggregation.file-formats=${formats}; tspark logs reads only the TFile format. ` +
-        'Either set yarn.log.server.web-service.url to a running log server (Application History Server or JobHistoryServer) so tspark logs can read through its REST API, ' +
-        'or put TFile first in yarn.log-aggregation.file-formats (e.g. "TFile,IndexedFormat"), or use `yarn logs` from a Hadoop installation',
+      `this cluster aggregates logs with yarn.log-aggregation.file-formats=${formats}; tspark logs does not parse the indexed format itself ` +
+        '(its index is a Java-serialized object graph), and reads it only through a log server. Either set yarn.log.server.web-service.url in the client yarn-site.xml ' +
+        'to the REST API of a running Application History Server (e.g. http://<ahs-host>:8188/ws/v1/applicationhistory) or JobHistoryServer (http://<jhs-host>:19888/ws/v1/history), ' +
+        'or put TFile first in yarn.log-aggregation.file-formats (e.g. "TFile,IFile") for new applications, or use `yarn logs` from a Hadoop installation',
       { exitCode: ExitCode.CONFIG, context: { formats } },
+    );
+  }
+}
+
+/** The log server (yarn.log.server.web-service.url) could not be reached or refused a request. */
+export class LogServerError extends TsparkError {
+  constructor(
+    url: string,
+    detail: string,
+    options: TsparkErrorOptions = {},
+    fix = 'check that it runs and that the URL in yarn-site.xml is right, or use `yarn logs` from a Hadoop installation',
+  ) {
+    super(
+      'LOGS_LOG_SERVER',
+      `the log server ${url} (yarn.log.server.web-service.url) failed: ${detail}; ${fix}`,
+      { exitCode: ExitCode.REMOTE, retriable: true, ...options, context: { url, ...options.context } },
     );
   }
 }

@@ -3,6 +3,7 @@
  *
  *   finished application -> wait (bounded) for log aggregation, find the
  *                           aggregated TFiles over WebHDFS, stream them out
+ *                           (indexed format: through the log server's REST API)
  *   running application  -> list its containers (RM attempts + NodeManagers)
  *                           and print each file from the NodeManager's REST API
  *
@@ -17,6 +18,7 @@ import { clusterLogsDepsFromEnv } from './cluster-deps.js';
 import type { LogsAppReport, LogsAttemptReport, LogsDeps } from './deps.js';
 import {
   ApplicationNotFoundError,
+  LogServerError,
   LogsGoneError,
   LogsNotYetAvailableError,
   NoLogsFoundError,
@@ -39,6 +41,14 @@ import { describeFileSelection, LOGS_USAGE, parseLogsArgs, type LogsOptions } fr
 import { localTimeZoneOffset } from './output/yarn-logs-format.js';
 import { DirectorySink, StdoutSink, type OutputSink } from './output/sink.js';
 import { followContainer } from './running/follow.js';
+import { LogServerClient } from './logserver/log-server-client.js';
+import {
+  containersWithLogs,
+  looksLikeStaleUuid,
+  printLogServerLogInfo,
+  printLogServerLogs,
+  type LogServerContext,
+} from './logserver/print-log-server.js';
 import {
   listRunningContainers,
   printRunningLogInfo,
@@ -208,6 +218,7 @@ class LogsRun {
     }
     this.log?.debug({ files: located.files.length, dirs: located.appDirs }, 'aggregated logs located');
     this.checkSizeLimit(located);
+    if (located.format.kind === 'indexed') return this.fromLogServer(located, report);
     const ctx: AggregatedContext = {
       fs: this.deps.fs,
       files: located.files,
@@ -260,6 +271,84 @@ class LogsRun {
       }
       throw this.noFiles();
     }
+    return ExitCode.OK;
+  }
+
+  /**
+   * The indexed format, through the log server (yarn.log.server.web-service.url):
+   * locate() only lets it through when that is set. Containers come from the
+   * server's history (all attempts), or -am / -containerId.
+   */
+  private async fromLogServer(located: LocatedLogs, report: LogsAppReport | undefined): Promise<number> {
+    const url = aggregationSettings(this.deps.hadoopConf).logServerWebServiceUrl!;
+    const o = this.options;
+    const appId = o.appId;
+    this.log?.debug({ url, format: located.format.name }, 'indexed format: reading through the log server');
+    if (o.listNodes) {
+      await this.sink.main.write(`${located.files.map((f) => `${f.name}\n`).join('')}\n`);
+      return ExitCode.OK;
+    }
+    const ctx: LogServerContext = {
+      client: new LogServerClient(this.deps.nodeManagers, url),
+      nodeFiles: located.files.map((f) => f.name),
+      options: o,
+      sink: this.sink,
+      warn: (m) => this.warn(m),
+    };
+    let ids: string[];
+    const explicit = o.am !== undefined || o.containerId !== undefined;
+    if (o.am) ids = (await this.amAttempts(report)).map((a) => a.containerId);
+    else if (o.containerId !== undefined) ids = [o.containerId];
+    else {
+      const listed = await ctx.client.listContainers(appId);
+      if (listed.found) ids = listed.value.map((c) => c.containerId);
+      else if (report) {
+        this.warn(
+          `The log server does not list the containers of ${appId} (${listed.reason}); showing the AM containers only ` +
+            '(give -containerId for others; the server learns them from the ResourceManager when yarn.system-metrics-publisher.enabled is true).',
+        );
+        ids = (await this.deps.rm.getApplicationAttempts(appId)).map((a) => a.containerId);
+      } else {
+        throw new NoLogsFoundError(
+          `${appId} is in the indexed format, which tspark reads through the log server ${url}, but neither the server (${listed.reason}) nor the ResourceManager lists its containers; give -containerId <id>`,
+          { appId },
+        );
+      }
+    }
+    const { containers, misses } = await containersWithLogs(ctx, ids, explicit);
+    if (containers.length === 0) {
+      if (misses.length > 0 && misses.every((m) => looksLikeStaleUuid(m.reason))) {
+        throw new LogServerError(
+          url,
+          `it cannot read the indexed logs of ${appId} although they are on HDFS (${located.appDirs.join(', ')}): "${misses[0]!.reason}". ` +
+            "Hadoop's indexed-format reader in a long-running log server reads only the first application it served (MAPREDUCE-7539, seen with Hadoop 3.4.3)",
+          { context: { appId } },
+          'restart the log server (it can then read one application), or use `yarn logs` from a Hadoop installation, which reads HDFS directly',
+        );
+      }
+      throw this.noContainer();
+    }
+    if (o.showApplicationLogInfo) {
+      const sorted = [...containers].sort((a, b) => a.containerId.localeCompare(b.containerId));
+      await this.sink.main.write(
+        `Application State: Completed.\n${containerLines(sorted.map((c) => ({ containerId: c.containerId, node: c.nodeId })))}`,
+      );
+      return ExitCode.OK;
+    }
+    if (o.showContainerLogInfo) {
+      await printLogServerLogInfo(ctx, containers);
+      return ExitCode.OK;
+    }
+    let printed = 0;
+    if (o.am) {
+      if (o.am === 'ALL')
+        await this.sink.main.write('\nSpecified ALL for -am option. Printed logs for all am containers.\n');
+      // One attempt after the other, as asked.
+      for (const c of containers) printed += await printLogServerLogs(ctx, [c]);
+    } else {
+      printed = await printLogServerLogs(ctx, containers);
+    }
+    if (printed === 0) throw this.noFiles();
     return ExitCode.OK;
   }
 
@@ -432,6 +521,8 @@ class LogsRun {
       owner,
       this.deps.user,
     );
+    if (located && located.files.length > 0 && located.format.kind === 'indexed')
+      return this.fromLogServer(located, report);
     if (located && located.files.length > 0) {
       const ctx: AggregatedContext = {
         fs: this.deps.fs,

@@ -131,7 +131,8 @@ export function isPermissionDenied(e: unknown): boolean {
 
 /**
  * Finds the application's aggregated files, or undefined if no format has a
- * directory for it. An indexed-format directory raises the unsupported error.
+ * directory for it. An indexed-format directory raises the unsupported error
+ * unless a log server (yarn.log.server.web-service.url) can read it.
  */
 export async function locateAggregatedLogs(
   fs: LogsFileSystem,
@@ -161,7 +162,8 @@ export async function locateAggregatedLogs(
       }
     }
     if (appDirs.length === 0) continue;
-    if (format.kind === 'indexed')
+    // The indexed format is read through the log server, when there is one.
+    if (format.kind === 'indexed' && settings.logServerWebServiceUrl === undefined)
       throw new IndexedFormatUnsupportedError(settings.formats.map((f) => f.name).join(','));
     if (format.kind === 'other') continue;
     return { format, appDirs, files };
