@@ -3,7 +3,8 @@
  * callers that show an excerpt: the YARN client prints the tail of the AM's
  * stderr when an application ends FAILED, followed by the `tspark logs`
  * command for the rest. Reads the NodeManager while it still has the file,
- * else the aggregated logs. Never waits for aggregation.
+ * else the aggregated logs (the indexed format through the log server).
+ * Never waits for aggregation.
  */
 import type { LogsDeps } from './deps.js';
 import { AggregatedLogReader } from './aggregated/aggregated-log-reader.js';
@@ -12,6 +13,7 @@ import { RemoteFileSource } from './aggregated/remote-file-source.js';
 import { nodeString } from './output/sink.js';
 import { framedContentLength, parseLogFraming } from './nodemanager/nm-codec.js';
 import { logFilePath } from './running/running-logs.js';
+import { LogServerClient } from './logserver/log-server-client.js';
 
 export interface ContainerLogTailRequest {
   appId: string;
@@ -54,14 +56,23 @@ export async function fetchContainerLogTail(
       // The NodeManager is gone or restarted: fall through to the aggregated logs.
     }
   }
-  const located = await locateAggregatedLogs(
-    deps.fs,
-    aggregationSettings(deps.hadoopConf),
-    req.appId,
-    req.owner,
-    deps.user,
-  );
+  const settings = aggregationSettings(deps.hadoopConf);
+  const located = await locateAggregatedLogs(deps.fs, settings, req.appId, req.owner, deps.user);
   if (!located) return undefined;
+  if (located.format.kind === 'indexed') {
+    // locate() lets the indexed format through only with a log server.
+    const client = new LogServerClient(deps.nodeManagers, settings.logServerWebServiceUrl!);
+    const res = await client.logFile(req.containerId, req.fileName, -req.bytes);
+    const parts: Buffer[] = [];
+    for await (const p of res.body) parts.push(p);
+    const body = Buffer.concat(parts);
+    const framing = parseLogFraming(body);
+    if (!framing) return undefined;
+    return body.subarray(
+      framing.contentStart,
+      framing.contentStart + framedContentLength(framing.fileLength, -req.bytes),
+    );
+  }
   const files = req.nodeId
     ? located.files.filter((f) => f.name.includes(nodeString(req.nodeId!)))
     : located.files;

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fetchContainerLogTail } from '../../../src/logs/container-log-tail.js';
 import { runLogsCommand } from '../../../src/logs/logs-command.js';
 import { LogServerClient } from '../../../src/logs/logserver/log-server-client.js';
 import { createNodeManagerHttp } from '../../../src/logs/nodemanager/nm-http.js';
@@ -242,5 +243,26 @@ describe('tspark logs with the indexed format: what goes wrong', () => {
     expect(stderr.text).toContain(meta.aggregatedDir);
     expect(stderr.text).toContain('MAPREDUCE-7539');
     expect(stderr.text).toMatch(/restart the log server/);
+  });
+});
+
+describe('fetchContainerLogTail with the indexed format', () => {
+  it("returns the last bytes of a finished container's file, raw, through the log server", async () => {
+    const ahs = await logServer();
+    const { deps } = fakeDeps(DIR, {
+      conf: { ...IFILE_CONF, 'yarn.log.server.web-service.url': `${ahs.url}${WS_PATH}` },
+      nodeManagers: createNodeManagerHttp({ user: meta.app.user }),
+    });
+    for (const a of meta.attempts) {
+      const tail = await fetchContainerLogTail(deps, {
+        appId: meta.app.id,
+        containerId: a.containerId,
+        owner: meta.app.user,
+        fileName: 'stdout',
+        bytes: 20,
+      });
+      const whole = Buffer.from(expectedFiles(a.containerId).stdout!);
+      expect(tail?.toString('utf8')).toBe(whole.subarray(whole.length - 20).toString('utf8'));
+    }
   });
 });
