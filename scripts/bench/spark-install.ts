@@ -45,6 +45,15 @@ export function checkJava(): { version: string; home: string } {
     );
   }
   const home = /^\s*java\.home = (.+)$/m.exec(out)?.[1]?.trim() ?? '';
+  // The benchmark programs are compiled and packed here (javac, jar): a JRE is not enough.
+  for (const tool of ['javac', 'jar']) {
+    const r = spawnSync(tool, ['--version'], { encoding: 'utf8' });
+    if (r.error || r.status !== 0) {
+      throw new Error(
+        `'${tool}' is not on PATH (${r.error?.message ?? `exit ${r.status}`}): install a full JDK 17 (e.g. openjdk-17-jdk-headless), not only a JRE`,
+      );
+    }
+  }
   return { version: versionLine, home };
 }
 
@@ -61,6 +70,13 @@ export function ensureSpark(
     const partial = `${dir}.partial`;
     rmSync(partial, { recursive: true, force: true });
     log(`installing Apache Spark ${version} from PyPI (pyspark, about 450 MB) into ${dir} ...`);
+    const pip = spawnSync('python3', ['-m', 'pip', '--version'], { encoding: 'utf8' });
+    if (pip.error || pip.status !== 0) {
+      throw new Error(
+        `installing Spark needs Python 3 with pip (\`python3 -m pip\` failed: ${(pip.error?.message ?? pip.stderr).trim()}); ` +
+          'install it (e.g. apt-get install python3-pip) and retry',
+      );
+    }
     // --no-deps: only the JVM side is used (no py4j, no Python workers).
     run(
       'python3',

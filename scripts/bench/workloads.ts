@@ -428,6 +428,8 @@ export const WORKLOADS: readonly Workload[] = [
     answer: 'counts',
     inputs: { text: true },
     work: inputMB('text'),
+    // the same text as the local runs: the same answer (checked when both are in the run)
+    sameAnswerAs: 'wordcount-local[1]',
     unavailable: (ctx) => (typeof ctx.yarn === 'string' ? ctx.yarn : undefined),
     warmUp: true,
     prepare: async (ctx, log) => {
