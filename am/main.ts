@@ -16,7 +16,11 @@ import { LOCAL_RESOURCES_ENV } from '../src/yarn/am/executor-resources.js';
 import { YarnExecutorLauncher } from '../src/yarn/am/yarn-executor-launcher.js';
 import { ContainerLayout } from '../src/yarn/launch-context.js';
 import { formatApplicationId } from '../src/hadoop/ipc/protocols/yarn-ids.js';
-import { driverAddressFromConf, runDriverLink } from '../src/yarn/am/driver-link.js';
+import {
+  clientModeFirstExecutorId,
+  driverAddressFromConf,
+  runDriverLink,
+} from '../src/yarn/am/driver-link.js';
 import { parseAmArguments } from './args.js';
 
 /**
@@ -109,6 +113,10 @@ async function main(): Promise<number> {
     amRmToken,
     runDriver,
     ...(executorLauncher ? { executorLauncher } : {}),
+    // client mode: the driver refuses executor ids a previous attempt used
+    ...(args.deployMode === 'client'
+      ? { firstExecutorId: clientModeFirstExecutorId(env.containerId.applicationAttemptId.attemptId) }
+      : {}),
     logger,
   });
   // An error thrown outside any awaited call (a timer callback in user code) must still end the

@@ -90,6 +90,11 @@ export interface AllocatorOptions {
   /** The last lines of a failed container's stderr, when reachable. */
   stderrTail?: (container: Container) => Promise<string | undefined>;
   onExecutorExit?: (event: ExecutorExitEvent) => void;
+  /**
+   * The first executor id (default 1). yarn-client: the driver outlives AM
+   * attempts and refuses an id it has seen, so each attempt starts higher.
+   */
+  firstExecutorId?: number;
 }
 
 /** The RM no longer knows this attempt (AM_SHUTDOWN, ApplicationAttemptNotFoundException). */
@@ -116,6 +121,7 @@ export class YarnAllocator {
 
   constructor(private readonly options: AllocatorOptions) {
     this.target = options.targetExecutors;
+    this.nextExecutorId = options.firstExecutorId ?? 1;
     this.log = options.logger.child({ component: 'allocator' });
   }
 

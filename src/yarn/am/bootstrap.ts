@@ -64,6 +64,8 @@ export interface BootstrapInput {
   runDriver: () => Promise<DriverOutcome | void>;
   /** Real executors: joins the driver's backend (cluster mode) or the driver link (client mode) to the allocator. */
   executorLauncher?: YarnExecutorLauncher;
+  /** The allocator's first executor id (yarn-client: distinct per attempt). */
+  firstExecutorId?: number;
   logger: Logger;
 }
 
@@ -276,6 +278,7 @@ export async function startApplicationMaster(input: BootstrapInput): Promise<Run
         heartbeatIntervalMs: conf.require(Config.YARN_SCHEDULER_HEARTBEAT),
         logger: log,
         stderrTail,
+        ...(input.firstExecutorId === undefined ? {} : { firstExecutorId: input.firstExecutorId }),
         ...(input.executorLauncher
           ? { onExecutorExit: input.executorLauncher.executorExited.bind(input.executorLauncher) }
           : {}),

@@ -69,6 +69,13 @@ export interface DriverLinkInput {
 const DEFAULT_RETRY_INTERVAL_MS = 1_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 
+/** Executor ids of one AM attempt: 1…, 100001…, 200001… (the driver outlives attempts). */
+export const EXECUTOR_IDS_PER_ATTEMPT = 100_000;
+
+export function clientModeFirstExecutorId(attemptId: number): number {
+  return (Math.max(1, attemptId) - 1) * EXECUTOR_IDS_PER_ATTEMPT + 1;
+}
+
 /** spark.driver.host / spark.driver.port, which tspark-submit sets in client mode. */
 export function driverAddressFromConf(conf: SparkConf): DriverAddress {
   const host = conf.get(Config.DRIVER_HOST.key)?.trim();
