@@ -11,6 +11,8 @@ export interface ExecutorOffer {
   executorId: string;
   /** Tasks this executor can accept now. */
   freeSlots: number;
+  /** The executor's host, matched against tasks' preferred hosts (HDFS block replicas); absent in local mode. */
+  host?: string;
 }
 
 export interface TaskLaunch {

@@ -35,13 +35,15 @@ export class TaskScheduler implements SchedulerBackendClient {
   ) {}
 
   private localityTimer: NodeJS.Timeout | undefined;
+  /** Host of every executor seen in an offer and not lost: the node level of locality. */
+  private readonly executorHosts = new Map<string, string>();
 
   submitTasks(taskSet: TaskSet): void {
     const tsm = new TaskSetManager(taskSet, this.maxFailures, {
       taskSucceeded: (m, partitionIndex, result, executorId) => this.listener.taskSucceeded(m.taskSet.stageId, m.taskSet.stageAttempt, partitionIndex, result, executorId),
       taskSetFailed: (m, partitionIndex, failures, error) => this.listener.taskSetFailed(m.taskSet.stageId, m.taskSet.stageAttempt, partitionIndex, failures, error),
       fetchFailed: (m, partitionIndex, failure, error) => this.listener.taskFetchFailed?.(m.taskSet.stageId, m.taskSet.stageAttempt, partitionIndex, failure, error),
-    }, this.localityWaitMs, this.clock);
+    }, this.localityWaitMs, this.clock, (host) => this.hostAlive(host));
     this.managers.push(tsm);
     this.managers.sort((a, b) => a.taskSet.priority - b.taskSet.priority);
     this.backend.reviveOffers();
@@ -55,6 +57,7 @@ export class TaskScheduler implements SchedulerBackendClient {
 
   resourceOffers(offers: ExecutorOffer[]): TaskLaunch[] {
     const launches: TaskLaunch[] = [];
+    for (const o of offers) if (o.host !== undefined) this.executorHosts.set(o.executorId, o.host);
     const free = offers.map((o) => ({ ...o }));
     let launched = true;
     // round-robin over executors so tasks spread across them
@@ -65,7 +68,7 @@ export class TaskScheduler implements SchedulerBackendClient {
         for (const tsm of this.managers) {
           if (!tsm.hasPending) continue;
           const taskId = this.nextTaskId++;
-          const spec = tsm.resourceOffer(offer.executorId, taskId, tsm.taskSet.binaryId);
+          const spec = tsm.resourceOffer(offer.executorId, taskId, tsm.taskSet.binaryId, offer.host);
           if (!spec) continue;
           let task: Buffer;
           try {
@@ -99,6 +102,11 @@ export class TaskScheduler implements SchedulerBackendClient {
     return launches;
   }
 
+  private hostAlive(host: string): boolean {
+    for (const h of this.executorHosts.values()) if (h === host) return true;
+    return false;
+  }
+
   /** Free slots were left while tasks wait for their executor: offer again when the wait ends. */
   private scheduleLocalityRevive(slotsLeft: boolean): void {
     if (!slotsLeft || this.localityTimer) return;
@@ -125,6 +133,7 @@ export class TaskScheduler implements SchedulerBackendClient {
   }
 
   executorLost(executorId: string, reason: string, options: { shuffleFilesLost?: boolean } = {}): void {
+    this.executorHosts.delete(executorId);
     for (const tsm of [...this.managers]) tsm.executorLost(executorId, reason);
     this.prune();
     this.listener.executorLost?.(executorId, reason, options.shuffleFilesLost === true);

@@ -8,11 +8,14 @@ import type { TaskSet } from './task-set.js';
  * the offered executor, re-queues failed tasks, and gives up on the task set
  * when one task has failed `maxFailures` times.
  *
- * Locality (Spark's delay scheduling, reduced to two levels): a task whose
- * cached input lives on some executor waits up to `localityWaitMs`
- * (spark.locality.wait) for a slot there; tasks with no preference run
- * anywhere at once. After the wait without a local launch, any task runs on
- * any free slot and recomputes its input there.
+ * Locality (Spark's delay scheduling, with the process and node levels
+ * sharing one wait): a task whose cached input lives on some executor, or
+ * whose input block lives on a host where an executor runs, waits up to
+ * `localityWaitMs` (spark.locality.wait) for a slot on that executor or
+ * host; tasks with no preference run anywhere at once. After the wait without
+ * a local launch, any task runs on any free slot. A task whose hosts have no
+ * executor at all does not wait (Spark leaves NODE_LOCAL out of the valid
+ * levels then).
  *
  * Pending lists use lazy deletion, as Spark's do: an index may sit in several
  * lists and is skipped once launched.
@@ -26,6 +29,7 @@ export interface TaskSetCallbacks {
 
 export class TaskSetManager {
   private readonly forExecutor = new Map<string, number[]>();
+  private readonly forHost = new Map<string, number[]>();
   private readonly noPreference: number[] = [];
   private readonly anyTask: number[] = [];
   private readonly isPending: boolean[];
@@ -47,6 +51,8 @@ export class TaskSetManager {
     private readonly callbacks: TaskSetCallbacks,
     private readonly localityWaitMs = 0,
     private readonly clock: () => number = Date.now,
+    /** Whether some executor runs on `host` (the TaskScheduler knows from its offers). */
+    private readonly hostAlive: (host: string) => boolean = () => true,
   ) {
     const n = taskSet.tasks.length;
     this.attempts = new Array<number>(n).fill(0);
@@ -61,14 +67,21 @@ export class TaskSetManager {
   private enqueue(index: number): void {
     this.isPending[index] = true;
     this.pendingCount++;
-    const prefs = this.taskSet.tasks[index]!.preferredExecutors;
-    if (prefs.length === 0) this.noPreference.push(index);
-    for (const e of prefs) {
-      let list = this.forExecutor.get(e);
-      if (!list) this.forExecutor.set(e, (list = []));
-      list.push(index);
-    }
+    const task = this.taskSet.tasks[index]!;
+    const hosts = task.preferredHosts ?? [];
+    if (task.preferredExecutors.length === 0 && hosts.length === 0) this.noPreference.push(index);
+    for (const e of task.preferredExecutors) pushTo(this.forExecutor, e, index);
+    for (const h of hosts) pushTo(this.forHost, h, index);
     this.anyTask.push(index);
+  }
+
+  /** Whether a pending task could still run locally: it prefers an executor, or a host some executor runs on. */
+  private localTaskPossible(): boolean {
+    for (const list of this.forExecutor.values()) if (list.some((i) => this.isPending[i])) return true;
+    for (const [host, list] of this.forHost) {
+      if (this.hostAlive(host) && list.some((i) => this.isPending[i])) return true;
+    }
+    return false;
   }
 
   private take(list: number[] | undefined): number | undefined {
@@ -92,13 +105,16 @@ export class TaskSetManager {
     return this.hasPending ? this.lastLocalLaunch + this.localityWaitMs : undefined;
   }
 
-  /** The next task for a free slot on `executorId`, or undefined (none left, or all wait for their executor). */
-  resourceOffer(executorId: string, taskId: number, binaryId: number): TaskSpec | undefined {
+  /** The next task for a free slot on `executorId` (on `host`), or undefined (none left, or all wait for their executor or host). */
+  resourceOffer(executorId: string, taskId: number, binaryId: number, host?: string): TaskSpec | undefined {
     if (!this.hasPending) return undefined;
     let index = this.take(this.forExecutor.get(executorId));
+    if (index === undefined && host !== undefined) index = this.take(this.forHost.get(host));
     if (index !== undefined) this.lastLocalLaunch = this.clock();
     else index = this.take(this.noPreference);
-    if (index === undefined && this.clock() - this.lastLocalLaunch >= this.localityWaitMs) index = this.take(this.anyTask);
+    if (index === undefined && (this.clock() - this.lastLocalLaunch >= this.localityWaitMs || !this.localTaskPossible())) {
+      index = this.take(this.anyTask);
+    }
     if (index === undefined) return undefined;
     this.isPending[index] = false;
     this.pendingCount--;
@@ -166,4 +182,10 @@ export class TaskSetManager {
   get isDone(): boolean {
     return this.aborted || (this.zombie && this.running.size === 0);
   }
+}
+
+function pushTo(lists: Map<string, number[]>, key: string, index: number): void {
+  let list = lists.get(key);
+  if (!list) lists.set(key, (list = []));
+  list.push(index);
 }

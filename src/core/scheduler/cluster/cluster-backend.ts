@@ -334,7 +334,7 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
   private makeOffers(): void {
     if (!this.client || this.stopping) return;
     const offers = [...this.executors.values()]
-      .map((e) => ({ executorId: e.id, freeSlots: e.cores - e.running.size }))
+      .map((e) => ({ executorId: e.id, freeSlots: e.cores - e.running.size, host: e.host }))
       .filter((o) => o.freeSlots > 0);
     if (offers.length === 0) return;
     for (const l of this.client.resourceOffers(offers)) this.launch(l);
