@@ -397,7 +397,12 @@ export class DAGScheduler implements TaskSchedulerListener {
     const stages = [...this.failedStages].sort((a, b) => a.firstJobId - b.firstJobId || a.id - b.id);
     this.failedStages.clear();
     this.log.info({ stageIds: stages.map((s) => s.id) }, `Resubmitting failed stages ${stages.map((s) => s.id).join(', ')}`);
-    for (const s of stages) if (this.stageIdToStage.has(s.id)) this.submitStage(s);
+    for (const s of stages) {
+      if (!this.stageIdToStage.has(s.id)) continue;
+      // outputs registered again meanwhile: nothing to rerun (its waiting children are in `stages` too)
+      if (s instanceof ShuffleMapStage && this.isAvailable(s)) continue;
+      this.submitStage(s);
+    }
   }
 
   /** The running attempt of `stage` is over: no more tasks of it are launched, its results are ignored. */
