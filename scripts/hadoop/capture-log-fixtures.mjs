@@ -17,7 +17,7 @@
 //   /tmp/tspark-log-fixtures) with TSPARK_HADOOP_PORT_OFFSET (default 300);
 //   it is stopped and its state dir removed at the end unless --keep.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,6 +36,14 @@ if (path.resolve(HOME) === path.join(REPO, '.hadoop')) {
   throw new Error(
     'refusing to reconfigure the shared dev cluster (.hadoop): set TSPARK_HADOOP_HOME elsewhere',
   );
+}
+
+/** Empties a fixture directory, keeping its hand-written README.md. */
+function resetFixtureDir(dir) {
+  mkdirSync(dir, { recursive: true });
+  for (const name of readdirSync(dir)) {
+    if (name !== 'README.md') rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
 }
 
 function harness(...args) {
@@ -217,8 +225,7 @@ async function captureGz() {
   const appId = await submit(cluster, 'tspark-logs-fixture-gz', GZ_LINES_FIRST, GZ_LINES_LATER);
   const app = await waitAggregated(cluster, appId);
   const dir = path.join(OUT, 'cluster-gz');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  resetFixtureDir(dir);
   const { appDir, nodes } = await copyNodeFiles(cluster, appId, 'tfile', dir);
   const { appAttempts } = await rm(cluster, 'GET', `/apps/${appId}/appattempts`);
   const attempts = attemptsOf(appAttempts);
@@ -327,8 +334,7 @@ async function captureLogServer() {
   const { appAttempts } = await rm(cluster, 'GET', `/apps/${appId}/appattempts`);
   const attempts = attemptsOf(appAttempts);
   const dir = path.join(OUT, 'log-server');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  resetFixtureDir(dir);
   const { appDir, nodes } = await copyNodeFiles(cluster, appId, 'ifile', dir);
 
   const ws = '/ws/v1/applicationhistory';

@@ -58,18 +58,19 @@ describe('TFile aggregated by a NodeManager with compression-type gz', () => {
     const tfile = await TFileReader.open(new BufferSource(fixtureBytes(DIR, big.file)), big.file);
     expect(tfile.layout.defaultCompression).toBe('gz');
     // A block closes only between records, and one container is one record:
-    // this node file is a single compressed block (writer-gz has several).
-    expect(tfile.layout.dataBlocks.length).toBe(1);
+    // a node file with one container is a single compressed block (writer-gz has several).
+    const containersOnNode = meta.attempts.filter((a) => a.nodeId === meta.attempts[0]!.nodeId).length;
+    if (containersOnNode === 1) expect(tfile.layout.dataBlocks.length).toBe(1);
     expect(tfile.layout.dataBlocks[0]!.compressedSize).toBeLessThan(tfile.layout.dataBlocks[0]!.rawSize);
     const chunks: number[] = [];
     for await (const record of tfile.records()) {
       while (await record.value.readUpTo(1 << 20));
       chunks.push(record.value.chunks);
     }
-    // VERSION, APPLICATION_ACL, APPLICATION_OWNER, then the container: its
-    // ~1.3 MB of files are one value in 1 MiB chunks.
-    expect(chunks.length).toBe(4);
-    expect(chunks[3]).toBeGreaterThanOrEqual(2);
+    // VERSION, APPLICATION_ACL, APPLICATION_OWNER, then a record per container;
+    // the first attempt's ~1.3 MB of files are one value in 1 MiB chunks.
+    expect(chunks.length).toBe(3 + containersOnNode);
+    expect(Math.max(...chunks.slice(3))).toBeGreaterThanOrEqual(2);
   });
 
   it('holds, for every container, exactly the files and bytes the container wrote', async () => {
