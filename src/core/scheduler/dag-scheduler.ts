@@ -4,6 +4,7 @@ import type { AccumulatorKind } from '../executor/accumulator-updates.js';
 import type { FetchFailure, RemoteError, TaskMetrics, TaskResult } from '../executor/task-result.js';
 import type { ShuffleDependency } from '../rdd/dependency.js';
 import type { RDD } from '../rdd/rdd.js';
+import { preferredHosts } from '../rdd/preferred-locations.js';
 import type { ResultOp, StageBinary } from '../rdd/spec.js';
 import type { SpecContext } from '../rdd/spec-context.js';
 import { ContextStoppedError, JobFailedError } from './errors.js';
@@ -533,7 +534,7 @@ export class DAGScheduler implements TaskSchedulerListener {
       return;
     }
     this.runningStages.add(stage);
-    const tasks: PendingTask[] = partitions.map((p) => ({ partition: stage.rdd.partitions[p]!, preferredExecutors: this.preferredExecutors(stage.rdd, p) }));
+    const tasks: PendingTask[] = partitions.map((p) => ({ partition: stage.rdd.partitions[p]!, preferredExecutors: this.preferredExecutors(stage.rdd, p), preferredHosts: preferredHosts(stage.rdd, p) }));
     const name = `${stage instanceof ShuffleMapStage ? 'ShuffleMapStage' : 'ResultStage'} ${stage.id} (${stage.callSite})`;
     this.log.info({ stageId: stage.id, numTasks: tasks.length }, `Submitting ${tasks.length} missing tasks from stage ${stage.id} (${stage.rdd})`);
     this.listener.onStageSubmitted?.(stage.id, stage.attempt, tasks.length, name);
