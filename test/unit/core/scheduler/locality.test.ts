@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SparkContext } from '../../../../src/core/context.js';
 import { preferredHosts } from '../../../../src/core/rdd/preferred-locations.js';
-import type { SchedulerBackend, TaskLaunch } from '../../../../src/core/scheduler/backend.js';
+import type {
+  ExecutorOffer,
+  SchedulerBackend,
+  SchedulerBackendClient,
+  TaskLaunch,
+} from '../../../../src/core/scheduler/backend.js';
 import { decodeTask } from '../../../../src/core/scheduler/task-codec.js';
 import { TaskScheduler } from '../../../../src/core/scheduler/task-scheduler.js';
 import { TaskSetManager } from '../../../../src/core/scheduler/task-set-manager.js';
@@ -196,5 +201,62 @@ describe('preferred hosts of RDD partitions', () => {
     // the local file system reports one block on 'localhost'
     expect(preferredHosts(mapped, 0)).toEqual(['localhost']);
     expect(preferredHosts(shuffled, 0)).toEqual([]);
+  });
+});
+
+/** A backend whose offers the test makes by hand, recording what the scheduler launches. */
+class HandOfferBackend implements SchedulerBackend {
+  client: SchedulerBackendClient | undefined;
+  private revived: (() => void) | undefined;
+  readonly firstRevive = new Promise<void>((resolve) => (this.revived = resolve));
+  async start(client: SchedulerBackendClient): Promise<void> {
+    this.client = client;
+  }
+  offer(offers: ExecutorOffer[]): TaskLaunch[] {
+    return this.client!.resourceOffers(offers);
+  }
+  defaultParallelism(): number {
+    return 2;
+  }
+  reviveOffers(): void {
+    this.revived?.();
+  }
+  registerBroadcast(): void {}
+  removeBroadcast(): void {}
+  releaseBinary(): void {}
+  removeRdd(): void {}
+  async stop(): Promise<void> {}
+}
+
+describe('a textFile job on executors with hosts', () => {
+  it("runs each split on an executor of its block's host, and elsewhere only after spark.locality.wait", async () => {
+    const file = join(tempDir('tspark-locality-job-'), 'in.txt');
+    writeFileSync(file, `${'x'.repeat(49)}\n${'y'.repeat(49)}\n`);
+    let now = 0;
+    const backend = new HandOfferBackend();
+    const sc = new SparkContext({
+      master: 'local-cluster[2,1,512]',
+      appName: 'locality-job',
+      progress: false,
+      env: {},
+      clock: () => now,
+      backendFactory: () => backend,
+    });
+    const job = sc.textFile(file, 2).count();
+    job.catch(() => undefined);
+    await backend.firstRevive;
+    // the local file system puts both splits' block on 'localhost', where only eA runs
+    const first = backend.offer([
+      { executorId: 'eB', freeSlots: 1, host: 'elsewhere' },
+      { executorId: 'eA', freeSlots: 1, host: 'localhost' },
+    ]);
+    expect(first.map((l) => [l.executorId, decodeTask(l.task).partition.index])).toEqual([['eA', 0]]);
+    now = WAIT - 1;
+    expect(backend.offer([{ executorId: 'eB', freeSlots: 1, host: 'elsewhere' }])).toEqual([]);
+    now = WAIT;
+    const late = backend.offer([{ executorId: 'eB', freeSlots: 1, host: 'elsewhere' }]);
+    expect(late.map((l) => [l.executorId, decodeTask(l.task).partition.index])).toEqual([['eB', 1]]);
+    await sc.stop();
+    await expect(job).rejects.toThrow();
   });
 });
