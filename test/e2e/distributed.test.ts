@@ -1,0 +1,270 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebHdfsClient } from '../../src/hadoop/webhdfs/client.js';
+import { hadoopCluster, type HadoopCluster } from '../support/hadoop.js';
+import { REPO_ROOT, runSubmit, submittedAppId, type CliRun } from '../support/submit-cli.js';
+import { tempDir } from '../support/temp-dir.js';
+
+/**
+ * The distributed path end to end, through the CLI, in the three modes that
+ * run tasks in executor processes: yarn-cluster (driver in the AM),
+ * yarn-client (driver in the CLI) and local-cluster[2,1,1024] (no YARN).
+ * Input and output live on the test cluster's HDFS; the input is written
+ * with 1 MiB blocks so that it spans several blocks, and every expected
+ * count is computed here, from the same lines, with a plain loop.
+ */
+
+const WORD_COUNT = path.join(REPO_ROOT, 'examples', 'word-count.ts');
+const WORD_COUNT_FAULTS = path.join(REPO_ROOT, 'test', 'fixtures', 'apps', 'word-count-faults.ts');
+const SPARK_PI = path.join(REPO_ROOT, 'examples', 'spark-pi.ts');
+const SHUFFLE_KILL = path.join(REPO_ROOT, 'test', 'fixtures', 'apps', 'shuffle-kill.ts');
+const BLOCK = 1024 * 1024;
+
+let cluster: HadoopCluster;
+let hdfs: WebHdfsClient;
+let base: string;
+let runtimeDir: string;
+let input: string;
+let expected: Map<string, number>;
+const local = tempDir('tspark-e2e-distributed-');
+
+interface Mode {
+  name: string;
+  args(): string[];
+  /** The driver's stdout: the CLI's in client modes, the AM container's in cluster mode. */
+  driverStdout(run: CliRun): Promise<string>;
+}
+
+const yarnCommon = (): string[] => [
+  '--num-executors',
+  '2',
+  '--executor-cores',
+  '1',
+  '--executor-memory',
+  '256m',
+  '--conf',
+  'spark.yarn.maxAppAttempts=1',
+  '--conf',
+  `spark.tspark.yarn.runtimeDir=${runtimeDir}`,
+];
+
+/** The AM container's stdout from Hadoop's own `yarn logs`, retried until aggregation has it. */
+async function amStdout(run: CliRun, expectedText: RegExp): Promise<string> {
+  const appId = submittedAppId(run.stderr);
+  expect(appId, run.stderr).toBeDefined();
+  const am = `container_${appId!.slice('application_'.length)}_01_000001`;
+  let out = '';
+  for (let i = 0; i < 60; i++) {
+    const r = await cluster.hadoopCli([
+      'yarn',
+      'logs',
+      '-applicationId',
+      appId!,
+      '-containerId',
+      am,
+      '-log_files',
+      'stdout',
+    ]);
+    out = r.stdout;
+    if (expectedText.test(out)) break;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  return out;
+}
+
+const MODES: Mode[] = [
+  {
+    name: 'yarn-cluster',
+    args: () => ['--master', 'yarn', '--deploy-mode', 'cluster', '--driver-memory', '256m', ...yarnCommon()],
+    driverStdout: (run) => amStdout(run, /Pi is roughly|word-count-faults wrote|sum 9 /),
+  },
+  {
+    name: 'yarn-client',
+    args: () => ['--master', 'yarn', '--deploy-mode', 'client', ...yarnCommon()],
+    driverStdout: (run) => Promise.resolve(run.stdout),
+  },
+  {
+    name: 'local-cluster[2,1,1024]',
+    args: () => ['--master', 'local-cluster[2,1,1024]'],
+    driverStdout: (run) => Promise.resolve(run.stdout),
+  },
+];
+
+function wordsOf(line: string): string[] {
+  return line.split(/[ \t\n\v\f\r]+/).filter((w) => w.length > 0);
+}
+
+/** Every `part-*` file of an output directory on HDFS, parsed as `word<TAB>count` lines. */
+async function readCounts(dir: string): Promise<Map<string, number>> {
+  const files = (await hdfs.listStatus(dir)).map((f) => f.name);
+  const parts = files.filter((n) => n.startsWith('part-')).sort();
+  expect(parts.length).toBeGreaterThan(0);
+  const got = new Map<string, number>();
+  for (const p of parts) {
+    const text = (await hdfs.readAll(`${dir}/${p}`)).toString('utf8');
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      const [w, n] = line.split('\t');
+      expect(got.has(w!), `word ${w} appears twice in the output`).toBe(false);
+      got.set(w!, Number(n));
+    }
+  }
+  return got;
+}
+
+beforeAll(async () => {
+  cluster = hadoopCluster();
+  hdfs = new WebHdfsClient({ namenodes: [cluster.nameNodeUrl], user: cluster.user });
+  base = `/user/${cluster.user}/tspark-it/distributed-${process.pid}-${Date.now()}`;
+  runtimeDir = `${base}/runtime`;
+  await hdfs.mkdirs(base);
+
+  // ~3.5 MiB of lines over a small vocabulary ('alpha' included): several 1 MiB blocks
+  const vocabulary = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa'];
+  const lines: string[] = [];
+  let seed = 12345;
+  const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648);
+  for (let size = 0; size < 3.5 * BLOCK;) {
+    const n = 3 + (next() % 9);
+    const words = Array.from(
+      { length: n },
+      (_, i) => vocabulary[(next() >> 8) % vocabulary.length]! + (i % 5 === 4 ? `${next() % 50}` : ''),
+    );
+    const line = words.join(next() % 7 === 0 ? '\t' : ' ');
+    lines.push(line);
+    size += line.length + 1;
+  }
+  const text = lines.join('\n') + '\n';
+  expected = new Map();
+  for (const line of lines) for (const w of wordsOf(line)) expected.set(w, (expected.get(w) ?? 0) + 1);
+  input = `${base}/input.txt`;
+  await hdfs.create(input, Buffer.from(text), { blockSize: BLOCK });
+  const blocks = await hdfs.getFileBlockLocations(input);
+  expect(blocks.length).toBeGreaterThanOrEqual(3);
+}, 60_000);
+
+afterAll(async () => {
+  await hdfs.delete(base, true).catch(() => false);
+});
+
+const env = (): Record<string, string> => ({ HADOOP_CONF_DIR: cluster.confDir });
+
+describe.each(MODES)('$name', (mode) => {
+  const out = (name: string): string => `${base}/${mode.name.replace(/\W+/g, '-')}/${name}`;
+
+  it('counts the words of a multi-block HDFS file on 2 executors into HDFS', async () => {
+    const output = out('wc');
+    // the scheme-less input resolves against fs.defaultFS; the output is a full hdfs:// URI
+    const run = await runSubmit(
+      [...mode.args(), WORD_COUNT, input, '4', `${cluster.defaultFS}${output}`],
+      env(),
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(await hdfs.exists(`${output}/_SUCCESS`)).toBe(true);
+    expect((await hdfs.listStatus(output)).map((f) => f.name)).not.toContain('_temporary');
+    const got = await readCounts(output);
+    expect(got.size).toBe(expected.size);
+    for (const [w, n] of expected) expect(got.get(w), w).toBe(n);
+  }, 300_000);
+
+  it('prints SparkPi estimate from the driver', async () => {
+    const run = await runSubmit([...mode.args(), SPARK_PI, '10'], env());
+    expect(run.code, run.stderr).toBe(0);
+    const stdout = await mode.driverStdout(run);
+    const pi = /Pi is roughly (\d+\.\d+)/.exec(stdout);
+    expect(pi, stdout.slice(0, 2000)).not.toBeNull();
+    expect(Math.abs(Number(pi![1]) - Math.PI)).toBeLessThan(0.1);
+  }, 300_000);
+
+  it('retries a task that fails twice and still writes the right counts', async () => {
+    const output = out('flaky');
+    const marker = path.join(local, `${mode.name.replace(/\W+/g, '-')}-flaky`);
+    writeFileSync(marker, '');
+    const run = await runSubmit(
+      [
+        ...mode.args(),
+        '--conf',
+        'spark.task.maxFailures=3',
+        WORD_COUNT_FAULTS,
+        input,
+        output,
+        marker,
+        'flaky',
+        '4',
+      ],
+      env(),
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(readFileSync(marker, 'utf8')).toBe('xxx');
+    expect(await hdfs.exists(`${output}/_SUCCESS`)).toBe(true);
+    const got = await readCounts(output);
+    expect(got.size).toBe(expected.size);
+    for (const [w, n] of expected) expect(got.get(w), w).toBe(n);
+  }, 300_000);
+
+  it("fails the job with the user's error after spark.task.maxFailures and leaves no output", async () => {
+    const output = out('broken');
+    const marker = path.join(local, `${mode.name.replace(/\W+/g, '-')}-broken`);
+    writeFileSync(marker, '');
+    const run = await runSubmit(
+      [
+        ...mode.args(),
+        '--conf',
+        'spark.task.maxFailures=3',
+        WORD_COUNT_FAULTS,
+        input,
+        output,
+        marker,
+        'broken',
+        '4',
+      ],
+      env(),
+    );
+    expect(run.code, run.stderr).not.toBe(0);
+    expect(run.stderr).toContain('user error: alpha is broken');
+    // exactly maxFailures attempts of the failing task ran
+    expect(readFileSync(marker, 'utf8')).toBe('xxx');
+    const left = (await hdfs.exists(output)) ? (await hdfs.listStatus(output)).map((f) => f.name) : [];
+    expect(left.filter((n) => n === '_SUCCESS' || n.startsWith('part-') || n === '_temporary')).toEqual([]);
+  }, 300_000);
+
+  it('recomputes the finished map outputs of an executor killed mid-shuffle', async () => {
+    const marker = path.join(local, `${mode.name.replace(/\W+/g, '-')}-kill`);
+    writeFileSync(marker, '');
+    const running = runSubmit([...mode.args(), SHUFFLE_KILL, marker, '8', '1500'], env());
+    // wait for an executor to finish a map task, let its output register, then kill it
+    let victim: { pid: number; partition: number } | undefined;
+    for (let i = 0; i < 1200 && !victim; i++) {
+      const first = /^done (\d+) (\d+)$/m.exec(readFileSync(marker, 'utf8'));
+      if (first) victim = { partition: Number(first[1]), pid: Number(first[2]) };
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(victim, 'no map task finished').toBeDefined();
+    await new Promise((r) => setTimeout(r, 400));
+    process.kill(victim!.pid, 'SIGKILL');
+    const run = await running;
+    expect(run.code, run.stderr).toBe(0);
+
+    const done = readFileSync(marker, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ').map(Number) as [unknown, number, number]);
+    // every partition finished somewhere other than the killed executor...
+    for (let p = 0; p < 8; p++)
+      expect(
+        done.some(([, q, pid]) => q === p && pid !== victim!.pid),
+        `partition ${p}`,
+      ).toBe(true);
+    // ...including the one it had finished before it died: its output was lost with it and recomputed
+    const again = done.filter(([, q, pid]) => q === victim!.partition && pid !== victim!.pid);
+    expect(again.length, `partition ${victim!.partition} was not recomputed`).toBeGreaterThan(0);
+
+    const stdout = await mode.driverStdout(run);
+    for (let k = 0; k < 10; k++) {
+      let sum = 0;
+      for (let x = k; x < 8000; x += 10) sum += x;
+      expect(stdout, `key ${k}`).toContain(`sum ${k} ${sum}\n`);
+    }
+  }, 300_000);
+});
