@@ -328,6 +328,14 @@ class LogsRun {
       }
       throw this.noContainer();
     }
+    if (!explicit && misses.length > 0) {
+      // yarn logs prints nothing for them either; say so on stderr, stdout stays the same.
+      this.warn(
+        `The log server has no aggregated logs of ${misses.length} of the ${ids.length} containers (${misses
+          .map((m) => m.containerId)
+          .join(', ')}): ${misses[0]!.reason}`,
+      );
+    }
     if (o.showApplicationLogInfo) {
       const sorted = [...containers].sort((a, b) => a.containerId.localeCompare(b.containerId));
       await this.sink.main.write(

@@ -225,6 +225,24 @@ describe('tspark logs with the indexed format: what goes wrong', () => {
     expect(stderr.text).toContain(`no logs of container ${containerId}`);
   });
 
+  it('prints the containers the server has logs of and names the others on stderr', async () => {
+    const recorded = meta.responses.find((r) => r.file === 'unknown-container-logs.json')!;
+    const [c1, c2] = meta.attempts;
+    const ahs = await server((req) =>
+      req.path.endsWith(`/containers/${c2!.containerId}/logs`)
+        ? { status: recorded.status, body: readFileSync(path.join(FIXTURES, DIR, recorded.file)) }
+        : replayHandler(req),
+    );
+    const { code, stdout, stderr } = await run([meta.app.id], {
+      'yarn.log.server.web-service.url': `${ahs.url}${WS_PATH}`,
+    });
+    expect(code).toBe(0);
+    const c1Only = meta.outputs.find((o) => o.name === 'containerId-c1')!;
+    expect(stdout.bytes.equals(fixtureBytes(DIR, c1Only.file))).toBe(true);
+    expect(stderr.text).toContain(`no aggregated logs of 1 of the 2 containers (${c2!.containerId})`);
+    expect(stderr.text).not.toContain(c1!.containerId);
+  });
+
   it('explains a log server that fails for every application but the first it read (MAPREDUCE-7539)', async () => {
     // What the same server answered for the next IFile application, recorded.
     const stale = meta.responses.find((r) => r.file === 'second-app-c1-logs.json')!;
