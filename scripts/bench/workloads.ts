@@ -450,6 +450,7 @@ export const WORKLOADS: readonly Workload[] = [
             resources: WORDCOUNT_HDFS_RESOURCES,
           }),
     answerFrom: driverAnswer(parseResultLine),
+    tsparkPhases: yarnPhases,
   },
 ];
 
