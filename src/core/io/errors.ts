@@ -71,11 +71,20 @@ export class InvalidInputError extends TsparkError {
 
 /** A task attempt lost the race to commit its partition: another attempt already did. */
 export class TaskCommitDeniedError extends TsparkError {
-  constructor(partition: number, attempt: number, outputDir: string) {
+  /** `jobEnded`: the job already failed or committed, so nothing of this attempt may land in the output. */
+  constructor(
+    partition: number,
+    attempt: number,
+    outputDir: string,
+    reason: 'committed' | 'jobEnded' = 'committed',
+  ) {
     super(
       'TASK_COMMIT_DENIED',
-      `Commit of partition ${partition} attempt ${attempt} denied: another attempt of the same partition ` +
-        `already committed its output to ${outputDir}. This attempt's output was discarded.`,
+      reason === 'committed'
+        ? `Commit of partition ${partition} attempt ${attempt} denied: another attempt of the same partition ` +
+            `already committed its output to ${outputDir}. This attempt's output was discarded.`
+        : `Commit of partition ${partition} attempt ${attempt} denied: the job writing ${outputDir} has already ` +
+            `ended (failed, or committed without this attempt). This attempt's output was discarded.`,
       { exitCode: ExitCode.APP_FAILED, retriable: false, context: { partition, attempt, path: outputDir } },
     );
   }

@@ -26,12 +26,21 @@ import { baseName, joinPath } from './paths.js';
  *
  * One instance lives on the driver (setupJob/commitJob/abortJob); tasks may build
  * their own instance with the same arguments to call commitTask/abortTask.
+ *
+ * A task may still be running when its job fails (the scheduler does not wait for
+ * it): its file creation then brings `<out>/_temporary/...` back after abortJob
+ * removed `<out>`. So setupJob leaves a fence file (JOB_FENCE_PREFIX + job id) in the job attempt directory,
+ * gone with `_temporary` at commitJob/abortJob; a task that finds it missing at
+ * commitTask or abortTask is denied and removes `<out>/_temporary` (and `<out>`
+ * itself when that leaves it empty), so a failed job leaves nothing behind.
  */
 
 /** Name of the marker written into a committed output directory. */
 export const SUCCESS_FILE = '_SUCCESS';
 /** Directory under the output that holds uncommitted work. */
 export const TEMPORARY_DIR = '_temporary';
+/** `_job_open_<jobId>`: empty file in the job attempt directory while the job's tasks may commit (see the class comment). */
+export const JOB_FENCE_PREFIX = '_job_open_';
 
 /** `part-00003`: the 5-digit partition file name Hadoop and Spark write. */
 export function partFileName(partition: number): string {
@@ -92,6 +101,23 @@ export class FileOutputCommitter {
     if (await this.fs.exists(this.outputDir)) throw new OutputExistsError(this.outputDir);
     await this.fs.mkdirs(this.jobAttemptPath);
     this.createdOutputDir = true;
+    const fence = await this.fs.create(this.fencePath);
+    fence.end();
+    await finished(fence);
+  }
+
+  private get fencePath(): string {
+    return joinPath(this.jobAttemptPath, JOB_FENCE_PREFIX + this.jobId);
+  }
+
+  /** After the job ended: removes what a late task brought back (`_temporary`, and `<out>` if then empty). */
+  private async removeLateWork(): Promise<void> {
+    // A newer job writing the same directory has its own fence there: leave its work alone.
+    const entries = await this.fs.list(this.jobAttemptPath).catch(() => []);
+    if (entries.some((e) => baseName(e.path).startsWith(JOB_FENCE_PREFIX))) return;
+    await this.fs.delete(joinPath(this.outputDir, TEMPORARY_DIR), true);
+    // Non-recursive: a committed output (part files, _SUCCESS) is never touched.
+    await this.fs.delete(this.outputDir, false).catch(() => false);
   }
 
   /** Moves the attempt's output to the committed-task location; first commit per partition wins. */
@@ -99,6 +125,11 @@ export class FileOutputCommitter {
     // Committing the same attempt again (a retried call) is not a second commit.
     if (this.committedAttempts.get(partition) === attempt) return;
     const attemptPath = this.taskAttemptDir(partition, attempt);
+    if (!(await this.fs.exists(this.fencePath))) {
+      await this.fs.delete(attemptPath, true);
+      await this.removeLateWork();
+      throw new TaskCommitDeniedError(partition, attempt, this.outputDir, 'jobEnded');
+    }
     const committed = this.committedTaskPath(partition);
     try {
       if (await this.fs.exists(attemptPath)) {
@@ -131,6 +162,7 @@ export class FileOutputCommitter {
   /** Discards an attempt's output. Safe to call for an attempt that wrote nothing. */
   async abortTask(partition: number, attempt: number): Promise<void> {
     await this.fs.delete(this.taskAttemptDir(partition, attempt), true);
+    if (!(await this.fs.exists(this.fencePath))) await this.removeLateWork();
   }
 
   /**

@@ -93,4 +93,20 @@ describe('FileOutputCommitter on HDFS', () => {
     await committer.abortJob();
     expect(await client.exists(out)).toBe(false);
   });
+
+  it('a task still running when the job failed leaves nothing once it commits or fails', async () => {
+    const out = `${base}/late`;
+    const committer = new FileOutputCommitter(fs, out, 'job_late');
+    await committer.setupJob();
+    await committer.abortJob();
+    // WebHDFS CREATE makes the missing parents: <out>/_temporary/... is back
+    await write(committer.taskAttemptPath(0, 0), 'late\n');
+    await write(committer.taskAttemptPath(1, 0), 'late too\n');
+    expect(await client.exists(out)).toBe(true);
+    await expect(new FileOutputCommitter(fs, out, 'job_late').commitTask(0, 0)).rejects.toMatchObject({
+      code: 'TASK_COMMIT_DENIED',
+    });
+    await new FileOutputCommitter(fs, out, 'job_late').abortTask(1, 0);
+    expect(await client.exists(out)).toBe(false);
+  });
 });

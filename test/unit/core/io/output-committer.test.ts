@@ -185,3 +185,61 @@ describe('FileOutputCommitter on a file system whose rename moves into an existi
     expect(await readFile(join(out, 'part-00000'), 'utf8')).toBe('first\n');
   });
 });
+
+describe('FileOutputCommitter and tasks still running when their job ended', () => {
+  it('a task that writes after abortJob and then commits is denied and leaves no output directory', async () => {
+    const out = join(dir, 'out');
+    const driver = new FileOutputCommitter(fs, out, 'job1');
+    await driver.setupJob();
+    await driver.abortJob(); // the job failed while partition 2 was still running
+    const late = new FileOutputCommitter(fs, out, 'job1');
+    await writeAttempt(late, 2, 0, ['late']); // its file creation brings <out>/_temporary/... back
+    await expect(late.commitTask(2, 0)).rejects.toMatchObject({
+      code: 'TASK_COMMIT_DENIED',
+      message: expect.stringContaining('already ended'),
+    });
+    expect(await fs.exists(out)).toBe(false);
+  });
+
+  it('a task that writes after abortJob and then fails leaves no output directory', async () => {
+    const out = join(dir, 'out');
+    const driver = new FileOutputCommitter(fs, out, 'job1');
+    await driver.setupJob();
+    await driver.abortJob();
+    const late = new FileOutputCommitter(fs, out, 'job1');
+    await writeAttempt(late, 0, 3, ['partial']);
+    await late.abortTask(0, 3);
+    expect(await fs.exists(out)).toBe(false);
+  });
+
+  it('a late duplicate attempt after commitJob is denied and leaves the committed output as it was', async () => {
+    const out = join(dir, 'out');
+    const driver = new FileOutputCommitter(fs, out, 'job1');
+    await driver.setupJob();
+    await writeAttempt(driver, 0, 0, ['done']);
+    await driver.commitTask(0, 0);
+    await driver.commitJob();
+    const late = new FileOutputCommitter(fs, out, 'job1');
+    await writeAttempt(late, 0, 1, ['duplicate']);
+    await expect(late.commitTask(0, 1)).rejects.toMatchObject({ code: 'TASK_COMMIT_DENIED' });
+    expect(await tree(out)).toEqual(['_SUCCESS', 'part-00000']);
+    expect(await readFile(join(out, 'part-00000'), 'utf8')).toBe('done\n');
+  });
+
+  it("a failed job's late task leaves a newer job writing the same directory alone", async () => {
+    const out = join(dir, 'out');
+    const first = new FileOutputCommitter(fs, out, 'job1');
+    await first.setupJob();
+    await first.abortJob();
+    const second = new FileOutputCommitter(fs, out, 'job2');
+    await second.setupJob();
+    await writeAttempt(second, 0, 0, ['second job']);
+    await second.commitTask(0, 0);
+    const late = new FileOutputCommitter(fs, out, 'job1');
+    await writeAttempt(late, 5, 0, ['first job, late']);
+    await expect(late.commitTask(5, 0)).rejects.toMatchObject({ code: 'TASK_COMMIT_DENIED' });
+    await second.commitJob();
+    expect(await tree(out)).toEqual(['_SUCCESS', 'part-00000']);
+    expect(await readFile(join(out, 'part-00000'), 'utf8')).toBe('second job\n');
+  });
+});
