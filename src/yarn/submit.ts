@@ -430,9 +430,11 @@ export async function submitToYarn(plan: SubmitPlan, logger: Logger): Promise<nu
 
 /**
  * yarn-client: the driver runs in this process (src/yarn/client-mode). The
- * first SIGINT/SIGTERM kills the application and stops the driver; a second
- * one exits at once.
+ * first SIGINT/SIGTERM kills the application and stops the driver; another
+ * one a second or more later exits at once.
  */
+const FORCE_EXIT_AFTER_MS = 1_000;
+
 async function runYarnClientMode(
   plan: SubmitPlan,
   hadoopConf: HadoopConf,
@@ -448,9 +450,12 @@ async function runYarnClientMode(
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     now: () => Date.now(),
   });
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (++signals > 1) {
+    // Ctrl-C in a terminal reaches this process twice when it was relaunched with a driver heap
+    // (from the terminal and forwarded by the parent): only a later signal forces the exit
+    if (firstSignalAt === undefined) firstSignalAt = Date.now();
+    else if (Date.now() - firstSignalAt >= FORCE_EXIT_AFTER_MS) {
       print(`Interrupted again (${signal}): exiting without waiting for the application to end.`);
       process.exit(INTERRUPTED_EXIT_CODE);
     }
