@@ -223,6 +223,35 @@ describe('yarn-client mode', () => {
     expect(await hdfs.exists(stagingDirOf(appId!))).toBe(false);
   }, 300_000);
 
+  it('stops the driver when the application is killed on YARN, and exits with KILLED (5)', async () => {
+    const app = writeApp(
+      'sleeps-long.mjs',
+      `export default async function main(sc) {
+  await sc.parallelize([1, 2], 2).map((x) => {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120000);
+    return x;
+  }).count();
+  console.log('job finished');
+}
+`,
+    );
+    let killed: Promise<CliRun> | undefined;
+    const run = await runSubmit([...clientArgs(), app], env(), (stderr) => {
+      const appId = submittedAppId(stderr);
+      if (!killed && appId && /Submitting \d+ missing tasks/.test(stderr)) {
+        killed = runSubmit(['--master', 'yarn', '--kill', appId], env());
+      }
+    });
+    const appId = submittedAppId(run.stderr);
+    expect(killed, run.stderr.slice(-3000)).toBeDefined();
+    expect((await killed!).code).toBe(0);
+    expect(run.stdout).not.toContain('job finished');
+    expect(run.code, run.stderr.slice(-3000)).toBe(5);
+    expect(run.stderr).toContain(`Application ${appId} was killed.`);
+    expect((await rmApp(appId!)).state).toBe('KILLED');
+    expect(await hdfs.exists(stagingDirOf(appId!))).toBe(false);
+  }, 300_000);
+
   it('Ctrl-C in the CLI kills the application, removes staging and exits 130', async () => {
     const app = writeApp(
       'sleeps.mjs',
