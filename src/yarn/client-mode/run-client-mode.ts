@@ -244,7 +244,15 @@ async function runClientMode(
     );
     return INTERRUPTED_EXIT_CODE;
   }
-  if (!submitted) throw launcher.submitError ?? failure;
+  if (!submitted) {
+    throw (
+      launcher.submitError ??
+      failure ??
+      new TsparkError('NOT_SUBMITTED', `application ${appId} was never submitted to YARN`, {
+        exitCode: ExitCode.INTERNAL,
+      })
+    );
+  }
   const logsHint = `Logs: tspark logs ${appId}`;
   if (endedEarly && ended) {
     // YARN's account (killed elsewhere, the AM failed) says more than the driver's stopped jobs
