@@ -33,6 +33,8 @@ interface Cluster {
   backend: () => ClusterSchedulerBackend;
   /** Driver log messages, executor output lines included. */
   messages: () => string[];
+  /** Every log line as written, all fields included. */
+  rawLines: () => string[];
   localDir: string;
 }
 
@@ -43,10 +45,12 @@ afterEach(async () => {
 
 function cluster(conf: Record<string, string> = {}): Cluster {
   const records: Record<string, unknown>[] = [];
+  const raw: string[] = [];
   const logger = pino(
     { level: 'debug' },
     {
       write: (line: string) => {
+        raw.push(line);
         try {
           records.push(JSON.parse(line) as Record<string, unknown>);
         } catch {
@@ -70,7 +74,7 @@ function cluster(conf: Record<string, string> = {}): Cluster {
   // an executor's output line arrives as { msg: 'executor output', line }
   const messages = (): string[] =>
     records.map((r) => (r.msg === 'executor output' ? String(r.line) : String(r.msg)));
-  return { sc, backend: () => backend!, messages, localDir };
+  return { sc, backend: () => backend!, messages, rawLines: () => raw, localDir };
 }
 
 function sumsByKey(n: number, keys: number): Map<number, number> {
@@ -223,10 +227,15 @@ describe(`${MASTER}: a reducer whose fetch fails`, () => {
 
 describe(`${MASTER}: block server security`, () => {
   it('refuses a connection without the secret before any message is processed', async () => {
-    const { sc, backend, messages } = cluster({
-      'spark.authenticate.secret': 'block-server-test-secret-0123456789',
-    });
+    const secret = 'block-server-test-secret-0123456789';
+    // executors inherit this environment: they log at debug level too
+    const level = process.env.TSPARK_LOG_LEVEL;
+    process.env.TSPARK_LOG_LEVEL = 'debug';
+    const { sc, backend, messages, rawLines } = cluster({ 'spark.authenticate.secret': secret });
     // start the executors
+    await sc.parallelize([0], 1).count();
+    if (level === undefined) delete process.env.TSPARK_LOG_LEVEL;
+    else process.env.TSPARK_LOG_LEVEL = level;
     expect(
       await sc
         .parallelize([1, 2, 3, 4], 2)
@@ -272,12 +281,23 @@ describe(`${MASTER}: block server security`, () => {
       'the executor to log the refusal',
       () => messages().filter((m) => m.includes('refused a connection to the block server')).length >= 2,
     );
-    // and the executors are still fine
-    expect(
-      await sc
-        .parallelize([5, 6], 2)
-        .map((x: number) => x * 2)
-        .collect(),
-    ).toEqual([10, 12]);
+    // and the executors are still fine, shuffling through their block servers
+    const counts = await sc
+      .parallelize(['a', 'b', 'a', 'c', 'a', 'b'], 3)
+      .map((w: string) => [w, 1] as [string, number])
+      .reduceByKey((x: number, y: number) => x + y, 2)
+      .collect();
+    expect(new Map(counts)).toEqual(
+      new Map([
+        ['a', 3],
+        ['b', 2],
+        ['c', 1],
+      ]),
+    );
+    // no log line of the driver or the executors, at debug level, carries the secret
+    expect(messages().some((m) => /DEBUG/.test(m))).toBe(true);
+    const all = rawLines().join('\n');
+    expect(all).not.toContain(secret);
+    expect(all).not.toContain(Buffer.from(secret).toString('base64'));
   });
 });
