@@ -56,9 +56,19 @@ export async function* readLocalShuffleBlock(
   if (end <= start) return;
   const stream = createReadStream(out.dataPath, { start, end: end - 1, highWaterMark: BLOCK_READ_BYTES });
   let seen = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    seen += chunk.length;
-    yield chunk;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      seen += chunk.length;
+      yield chunk;
+    }
+  } catch (e) {
+    // the index was there but the data is not (deleted, disk lost): the map output is lost too
+    if ((e as NodeJS.ErrnoException).syscall === undefined) throw e;
+    throw new ShuffleBlockError(
+      `Shuffle data ${out.dataPath} cannot be read (${(e as Error).message}); the map output is lost and its stage must be rerun`,
+      { path: out.dataPath, reduceId },
+      e,
+    );
   }
   if (seen !== end - start) {
     throw new ShuffleBlockError(
