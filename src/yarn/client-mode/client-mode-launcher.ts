@@ -30,6 +30,7 @@ export class ClientModeLauncher implements ExecutorLauncher {
   private am: { connection: RpcConnection; attemptId: number } | undefined;
   private failure: string | undefined;
   private finishSent = false;
+  private finishAcknowledged = false;
   /** Why the submission failed, when it did (the driver then has no executors). */
   submitError: unknown;
 
@@ -71,6 +72,11 @@ export class ClientModeLauncher implements ExecutorLauncher {
         },
       ],
     ]);
+  }
+
+  /** The AM acknowledged our final status: its end on YARN is the one we asked for. */
+  get amToldToFinish(): boolean {
+    return this.finishAcknowledged;
   }
 
   get amConnected(): boolean {
@@ -131,6 +137,7 @@ export class ClientModeLauncher implements ExecutorLauncher {
       await am.connection.request(finish, {
         timeoutMs: this.options.finishAckTimeoutMs ?? AM_FINISH_ACK_TIMEOUT_MS,
       });
+      this.finishAcknowledged = true;
       this.options.logger.info({ status: finish.status }, 'Told the ApplicationMaster to finish');
       return true;
     } catch (e) {

@@ -134,7 +134,8 @@ async function runClientMode(
       }
       if (isTerminal(report)) {
         ended = report;
-        if (!driverDone) applicationEndedEarly(report);
+        // the AM ending because we told it to (the driver is still closing) is no early end
+        if (!driverDone && !launcher.amToldToFinish) applicationEndedEarly(report);
         return;
       }
       await deps.sleep(conf.require(Config.YARN_REPORT_INTERVAL));

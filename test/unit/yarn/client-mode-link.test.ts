@@ -85,7 +85,9 @@ describe('yarn-client: driver <-> ApplicationMaster link', () => {
       'container c3 on nm1 ended (exit status 1): could not join the driver at 127.0.0.1:1',
     ]);
 
+    expect(launcher.amToldToFinish).toBe(false);
     await launcher.stop(1000);
+    expect(launcher.amToldToFinish).toBe(true);
     await expect(outcome).resolves.toEqual({
       status: 'SUCCEEDED',
       exitCode: AmExitCode.SUCCESS,
@@ -123,6 +125,7 @@ describe('yarn-client: driver <-> ApplicationMaster link', () => {
     await until(() => launcher.amConnected);
     launcher.abandonFinish();
     await launcher.stop(1000); // sends nothing
+    expect(launcher.amToldToFinish).toBe(false);
     await server.close();
     const o = await outcome;
     expect(o.status).toBe('FAILED');
