@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebHdfsClient } from '../../src/hadoop/webhdfs/client.js';
@@ -19,6 +19,7 @@ const WORD_COUNT = path.join(REPO_ROOT, 'examples', 'word-count.ts');
 const WORD_COUNT_FAULTS = path.join(REPO_ROOT, 'test', 'fixtures', 'apps', 'word-count-faults.ts');
 const SPARK_PI = path.join(REPO_ROOT, 'examples', 'spark-pi.ts');
 const SHUFFLE_KILL = path.join(REPO_ROOT, 'test', 'fixtures', 'apps', 'shuffle-kill.ts');
+const FETCH_FAIL = path.join(REPO_ROOT, 'test', 'fixtures', 'apps', 'fetch-fail.ts');
 const BLOCK = 1024 * 1024;
 
 let cluster: HadoopCluster;
@@ -34,6 +35,8 @@ interface Mode {
   args(): string[];
   /** The driver's stdout: the CLI's in client modes, the AM container's in cluster mode. */
   driverStdout(run: CliRun): Promise<string>;
+  /** The driver's log (stderr), likewise. */
+  driverLog(run: CliRun): Promise<string>;
 }
 
 const yarnCommon = (): string[] => [
@@ -49,45 +52,52 @@ const yarnCommon = (): string[] => [
   `spark.tspark.yarn.runtimeDir=${runtimeDir}`,
 ];
 
-/** The AM container's stdout from Hadoop's own `yarn logs`, retried until aggregation has it. */
-async function amStdout(run: CliRun, expectedText: RegExp): Promise<string> {
+/** The AM container's logs from Hadoop's own `yarn logs`, one fetch per application. */
+const amLogsByApp = new Map<string, Promise<string>>();
+
+/** One of the AM container's log files, retried until log aggregation has the driver's last words. */
+async function amLog(run: CliRun, file: 'stdout' | 'stderr'): Promise<string> {
   const appId = submittedAppId(run.stderr);
   expect(appId, run.stderr).toBeDefined();
-  const am = `container_${appId!.slice('application_'.length)}_01_000001`;
-  let out = '';
-  for (let i = 0; i < 60; i++) {
-    const r = await cluster.hadoopCli([
-      'yarn',
-      'logs',
-      '-applicationId',
-      appId!,
-      '-containerId',
-      am,
-      '-log_files',
-      'stdout',
-    ]);
-    out = r.stdout;
-    if (expectedText.test(out)) break;
-    await new Promise((r) => setTimeout(r, 2000));
+  let all = amLogsByApp.get(appId!);
+  if (!all) {
+    const am = `container_${appId!.slice('application_'.length)}_01_000001`;
+    all = (async () => {
+      let out = '';
+      for (let i = 0; i < 60; i++) {
+        out = (await cluster.hadoopCli(['yarn', 'logs', '-applicationId', appId!, '-containerId', am]))
+          .stdout;
+        if (/Successfully stopped SparkContext/.test(out)) break;
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+      return out;
+    })();
+    amLogsByApp.set(appId!, all);
   }
-  return out;
+  const section = new RegExp(
+    `LogType:${file}\\n[\\s\\S]*?LogContents:\\n([\\s\\S]*?)\\nEnd of LogType:${file}`,
+  );
+  return section.exec(await all)?.[1] ?? '';
 }
 
 const MODES: Mode[] = [
   {
     name: 'yarn-cluster',
     args: () => ['--master', 'yarn', '--deploy-mode', 'cluster', '--driver-memory', '256m', ...yarnCommon()],
-    driverStdout: (run) => amStdout(run, /Pi is roughly|word-count-faults wrote|sum 9 /),
+    driverStdout: (run) => amLog(run, 'stdout'),
+    driverLog: (run) => amLog(run, 'stderr'),
   },
   {
     name: 'yarn-client',
     args: () => ['--master', 'yarn', '--deploy-mode', 'client', ...yarnCommon()],
     driverStdout: (run) => Promise.resolve(run.stdout),
+    driverLog: (run) => Promise.resolve(run.stderr),
   },
   {
     name: 'local-cluster[2,1,1024]',
     args: () => ['--master', 'local-cluster[2,1,1024]'],
     driverStdout: (run) => Promise.resolve(run.stdout),
+    driverLog: (run) => Promise.resolve(run.stderr),
   },
 ];
 
@@ -267,4 +277,56 @@ describe.each(MODES)('$name', (mode) => {
       expect(stdout, `key ${k}`).toContain(`sum ${k} ${sum}\n`);
     }
   }, 300_000);
+
+  it("reruns the map stage when a reducer's fetch fails, and gives the right answer", async () => {
+    const name = mode.name.replace(/\W+/g, '-');
+    const ready = path.join(local, `${name}-ready`);
+    const go = path.join(local, `${name}-go`);
+    const localDir = path.join(local, `${name}-local`);
+    let appId: string | undefined;
+    const running = runSubmit(
+      [...mode.args(), '--conf', `spark.local.dir=${localDir}`, FETCH_FAIL, ready, go],
+      env(),
+      (stderr) => (appId ??= submittedAppId(stderr)),
+    );
+    for (let i = 0; i < 1800 && !existsSync(ready); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(ready), 'job 1 did not finish').toBe(true);
+    // every map output file of the shuffle, wherever the executors keep them
+    const roots = appId
+      ? cluster.nodeManagers.flatMap((nm) =>
+          nm.localDir.split(',').map((d) => path.join(d, 'usercache', cluster.user, 'appcache', appId!)),
+        )
+      : [localDir];
+    const outputs = roots.flatMap((r) => shuffleDataFiles(r));
+    expect(outputs.length, `no map outputs under ${roots.join(', ')}`).toBeGreaterThan(0);
+    for (const f of outputs) rmSync(f);
+    writeFileSync(go, 'go');
+    const run = await running;
+    expect(run.code, run.stderr).toBe(0);
+    const stdout = await mode.driverStdout(run);
+    for (let k = 0; k < 10; k++) {
+      let sum = 0;
+      for (let x = k; x < 8000; x += 10) sum += x;
+      expect(stdout, `key ${k}`).toContain(`sum ${k} ${sum}\n`);
+    }
+    // the answer came from recomputed map outputs, after a fetch failure
+    const log = await mode.driverLog(run);
+    expect(log).toMatch(/Map outputs of executor \S+ dropped/);
+    expect(log).toMatch(/Resubmitting failed stages/);
+  }, 300_000);
 });
+
+/** Shuffle data files (`.../tspark-executor-<id>-*\/slot-<n>/shuffle/shuffle_<s>_<m>_0.data`) under a directory. */
+function shuffleDataFiles(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    if (depth > 8 || !existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p, depth + 1);
+      else if (/^shuffle_\d+_\d+_0\.data$/.test(e.name) && /tspark-executor-/.test(p)) found.push(p);
+    }
+  };
+  walk(root, 0);
+  return found;
+}
