@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SparkContext } from '../../../../src/core/context.js';
 import { ExecutorState } from '../../../../src/core/executor/executor-state.js';
@@ -12,6 +13,7 @@ import type {
 } from '../../../../src/core/scheduler/backend.js';
 import { decodeStageBinary, decodeTask } from '../../../../src/core/scheduler/task-codec.js';
 import { tempDir } from '../../../support/temp-dir.js';
+import { expectSchedulerIdle } from '../engine/helpers.js';
 
 /**
  * The DAGScheduler's recovery from lost map outputs, driven by a real
@@ -77,12 +79,15 @@ class TwoExecutorBackend implements SchedulerBackend {
     });
   }
 
-  /** Deletes the executor's files and tells the driver it is gone, as the cluster backend would. */
-  lose(executorId: string): void {
+  /**
+   * Tells the driver the executor is gone, as the cluster backend would (its files deleted
+   * with it), or as the local backend would for a worker thread (files kept on the shared disk).
+   */
+  lose(executorId: string, shuffleFilesLost = true): void {
     const e = this.executors.get(executorId)!;
     this.executors.delete(executorId);
-    rmSync(e.dir, { recursive: true, force: true });
-    this.client!.executorLost(executorId, 'killed by the test', { shuffleFilesLost: true });
+    if (shuffleFilesLost) rmSync(e.dir, { recursive: true, force: true });
+    this.client!.executorLost(executorId, 'killed by the test', { shuffleFilesLost });
   }
 
   /** Deletes an executor's shuffle files; the executor stays (a reducer's read of them fails). */
@@ -126,18 +131,27 @@ afterEach(async () => {
   for (const sc of contexts.splice(0)) await sc.stop();
 });
 
-function newContext(conf: Record<string, string> = {}): { sc: SparkContext; backend: TwoExecutorBackend } {
+function newContext(conf: Record<string, string> = {}): {
+  sc: SparkContext;
+  backend: TwoExecutorBackend;
+  messages: string[];
+} {
   const dir = tempDir('tspark-fetch-failure-');
   const backend = new TwoExecutorBackend(dir);
+  const messages: string[] = [];
   const sc = new SparkContext({
     master: 'local-cluster[2,1,512]',
     appName: 'fetch-failure-test',
     progress: false,
+    logger: pino(
+      { level: 'info' },
+      { write: (line: string) => void messages.push(String(JSON.parse(line).msg)) },
+    ),
     conf: { 'spark.local.dir': dir, 'spark.task.maxFailures': '1', ...conf },
     backendFactory: () => backend,
   });
   contexts.push(sc);
-  return { sc, backend };
+  return { sc, backend, messages };
 }
 
 const N = 2000;
@@ -201,13 +215,15 @@ describe('DAGScheduler: lost map outputs are recomputed', () => {
     const laterReducers = backend.launched.slice(lastRerunIndex + 1).filter((l) => l.kind === 'result');
     expect(laterReducers.length).toBeGreaterThan(0);
     expect(laterReducers.every((l) => l.stageAttempt > 0 && l.stageId !== mapStageId)).toBe(true);
+    expectSchedulerIdle(sc);
   });
 
   it('an executor lost after the map stage: its map outputs are recomputed on the other one before the reducers run', async () => {
-    const { sc, backend } = newContext();
+    // a reducer already launched on b when it dies fails once (ExecutorLostFailure counts, as before)
+    const { sc, backend, messages } = newContext({ 'spark.task.maxFailures': '2' });
     let lost = false;
     backend.afterTask = (l, r) => {
-      // the last map task of the first attempt reports, then executor b dies before any reducer starts
+      // the last map task of the first attempt reports, then executor b dies
       const mapsDone = backend.results.filter((x) => x.result.ok && x.result.mapOutput).length + 1;
       if (!lost && l.kind === 'map' && mapsDone === MAPS) {
         lost = true;
@@ -224,14 +240,38 @@ describe('DAGScheduler: lost map outputs are recomputed', () => {
     const rerun = backend.launched.filter((l) => l.kind === 'map' && l.stageAttempt > 0);
     expect(rerun.map((l) => l.partition).sort()).toEqual(onB);
     expect(rerun.every((l) => l.executorId === 'a')).toBe(true);
-    // recovered through the executor loss itself, not through reducers failing to fetch
-    expect(backend.results.filter((r) => !r.result.ok && r.result.fetchFailed)).toEqual([]);
+    // recovered through the executor loss itself: the scheduler never had to act on a fetch failure
+    expect(
+      messages.some((m) => /^Executor b lost: its map outputs of shuffles 0 will be recomputed/.test(m)),
+    ).toBe(true);
+    expect(messages.filter((m) => /could not fetch/.test(m))).toEqual([]);
     // a later job finds the shuffle complete again on executor a
     const again = await sc
       .parallelize([1, 2, 3], 3)
       .map((x: number) => x * 2)
       .collect();
     expect(again).toEqual([2, 4, 6]);
+    expectSchedulerIdle(sc);
+  });
+
+  it('a lost local worker thread (files on the shared disk) keeps its map outputs: nothing is recomputed', async () => {
+    const { sc, backend } = newContext();
+    let lost = false;
+    backend.afterTask = (l, r) => {
+      const mapsDone = backend.results.filter((x) => x.result.ok && x.result.mapOutput).length + 1;
+      if (!lost && l.kind === 'map' && mapsDone === MAPS) {
+        lost = true;
+        setImmediate(() => backend.lose('b', false));
+      }
+      return r;
+    };
+    const result = await sumsJob(sc);
+    expect(new Map(result)).toEqual(expectedSums());
+    expect(lost).toBe(true);
+    expect((firstMapOutputs(backend).get('b') ?? []).length).toBeGreaterThan(0);
+    expect(backend.launched.filter((l) => l.kind === 'map')).toHaveLength(MAPS);
+    expect(backend.launched.filter((l) => l.kind === 'result').every((l) => l.executorId === 'a')).toBe(true);
+    expectSchedulerIdle(sc);
   });
 
   it('fails the job with a clear message after spark.stage.maxConsecutiveAttempts attempts ended by fetch failures', async () => {
@@ -247,7 +287,10 @@ describe('DAGScheduler: lost map outputs are recomputed', () => {
             fetchFailed: { shuffleId: 0, mapId: 0, reduceId: l.partition, executorId: 'a' },
           }
         : r;
-    const err = await sumsJob(sc).catch((e: unknown) => e as Error);
+    const err = (await sumsJob(sc).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toMatch(/failed 3 consecutive attempts because map outputs could not be fetched/);
     expect(err.message).toContain('spark.stage.maxConsecutiveAttempts = 3');
@@ -259,5 +302,6 @@ describe('DAGScheduler: lost map outputs are recomputed', () => {
     expect([...reduceAttempts].sort()).toEqual([0, 1, 2]);
     // a fetch failure is not a task failure: spark.task.maxFailures = 1 did not end the job at the first one
     expect(backend.results.filter((r) => !r.result.ok).length).toBeGreaterThanOrEqual(3);
+    expectSchedulerIdle(sc);
   });
 });

@@ -73,6 +73,13 @@ function newPool(secret = SECRET): BlockClientPool {
   return pool;
 }
 
+/** Reads a byte stream to its end; resolves with the bytes. */
+async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const b of stream) parts.push(b);
+  return Buffer.concat(parts);
+}
+
 function block(e: Executor, shuffleId: number, mapId: number, reduceId: number): RemoteBlock {
   return { shuffleId, mapId, reduceId, executorId: e.id, address: e.server.address };
 }
@@ -252,7 +259,7 @@ describe('remote shuffle fetch against real block servers', () => {
     const address = a.server.address;
 
     const wrong = newPool('not-the-application-secret');
-    const refusedAuth = await collect(
+    const refusedAuth = await readAll(
       new ShuffleBlockFetcher([block(a, 6, 0, 0)], {
         maxBytesInFlight: 1 << 20,
         chunkBytes: 4096,
@@ -265,7 +272,7 @@ describe('remote shuffle fetch against real block servers', () => {
     await a.server.close();
     rmSync(a.dir, { recursive: true, force: true });
     const pool = newPool();
-    const gone = await collect(
+    const gone = await readAll(
       new ShuffleBlockFetcher([{ shuffleId: 6, mapId: 0, reduceId: 0, executorId: '1', address }], {
         maxBytesInFlight: 1 << 20,
         chunkBytes: 4096,
