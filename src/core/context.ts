@@ -185,6 +185,7 @@ export class SparkContext implements RddContext {
       maxFailures = this.conf.require(Config.TASK_MAX_FAILURES);
     }
     const ts = new TaskScheduler(this.backend, maxFailures, this.dag, root.child({ component: 'TaskScheduler' }), this.conf.require(Config.LOCALITY_WAIT), this.clock);
+    ts.setMaxResultBytes(this.conf.require(Config.DRIVER_MAX_RESULT_SIZE));
     this.dag.setTaskScheduler(ts);
     this.taskScheduler = ts;
     await this.backend.start(ts);

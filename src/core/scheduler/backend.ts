@@ -29,7 +29,8 @@ export interface TaskLaunch {
 /** Implemented by the TaskScheduler; called by backends. */
 export interface SchedulerBackendClient {
   resourceOffers(offers: ExecutorOffer[]): TaskLaunch[];
-  statusUpdate(executorId: string, result: TaskResult): void;
+  /** `resultBytes`: the serialized size of the result as it arrived, for spark.driver.maxResultSize. */
+  statusUpdate(executorId: string, result: TaskResult, resultBytes?: number): void;
   /**
    * An executor died: its running tasks failed. `shuffleFilesLost`: its map
    * outputs went with it (a cluster executor's block server is gone); false for

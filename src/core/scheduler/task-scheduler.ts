@@ -35,6 +35,15 @@ export class TaskScheduler implements SchedulerBackendClient {
   ) {}
 
   private localityTimer: NodeJS.Timeout | undefined;
+  /** spark.driver.maxResultSize in bytes; 0 = no limit. */
+  private maxResultBytes = 0;
+  /** Serialized bytes of the results each result-stage task set has brought back so far. */
+  private readonly resultBytes = new WeakMap<TaskSetManager, { bytes: number; tasks: number }>();
+
+  /** Sets spark.driver.maxResultSize: a result stage whose results add up to more is aborted. */
+  setMaxResultBytes(bytes: number): void {
+    this.maxResultBytes = bytes;
+  }
   /** Host of every executor seen in an offer and not lost: the node level of locality. */
   private readonly executorHosts = new Map<string, string>();
 
@@ -120,16 +129,41 @@ export class TaskScheduler implements SchedulerBackendClient {
     this.localityTimer.unref();
   }
 
-  statusUpdate(_executorId: string, result: TaskResult): void {
+  statusUpdate(_executorId: string, result: TaskResult, resultBytes?: number): void {
     const tsm = this.taskIdToManager.get(result.taskId);
     if (!tsm) return;
     this.taskIdToManager.delete(result.taskId);
+    if (result.ok && result.mapOutput === undefined && resultBytes !== undefined && this.exceedsMaxResultSize(tsm, resultBytes)) {
+      this.prune();
+      return;
+    }
     if (!result.ok && !tsm.zombie) {
       this.log.warn({ stageId: tsm.taskSet.stageId, taskId: result.taskId, error: result.error.message }, `Lost task ${result.taskId} in stage ${tsm.taskSet.stageId}: ${result.error.name}: ${result.error.message}`);
     }
     tsm.handleResult(result);
     this.prune();
     if (this.managers.some((m) => m.hasPending)) this.backend.reviveOffers();
+  }
+
+  /** Spark's canFetchMoreResults: counts a result task's bytes; past the limit aborts its task set (true). */
+  private exceedsMaxResultSize(tsm: TaskSetManager, bytes: number): boolean {
+    if (this.maxResultBytes <= 0 || tsm.zombie) return false;
+    const total = this.resultBytes.get(tsm) ?? { bytes: 0, tasks: 0 };
+    total.bytes += bytes;
+    total.tasks++;
+    this.resultBytes.set(tsm, total);
+    if (total.bytes <= this.maxResultBytes) return false;
+    const message =
+      `Total size of serialized results of ${total.tasks} task${total.tasks === 1 ? '' : 's'} (${formatBytes(total.bytes)}) is bigger than ` +
+      `spark.driver.maxResultSize (${formatBytes(this.maxResultBytes)}): bring less back to the driver (take, or aggregate on the ` +
+      'executors, or write the data with saveAsTextFile), or raise spark.driver.maxResultSize (0 = no limit)';
+    this.log.error({ stageId: tsm.taskSet.stageId, resultBytes: total.bytes, maxResultBytes: this.maxResultBytes }, message);
+    tsm.abort();
+    this.listener.taskSetFailed(tsm.taskSet.stageId, tsm.taskSet.stageAttempt, tsm.taskSet.tasks[0]?.partition.index ?? 0, 1, {
+      name: 'MaxResultSizeExceeded',
+      message,
+    });
+    return true;
   }
 
   executorLost(executorId: string, reason: string, options: { shuffleFilesLost?: boolean } = {}): void {
@@ -159,4 +193,11 @@ export class TaskScheduler implements SchedulerBackendClient {
   debugState(): Record<string, number> {
     return { taskSetManagers: this.managers.length, runningTasks: this.taskIdToManager.size };
   }
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GiB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} bytes`;
 }

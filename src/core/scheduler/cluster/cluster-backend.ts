@@ -229,7 +229,7 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
       if (!e || e.connection !== ctx.connection) return;
       e.lastSeen = this.now();
       e.running.delete(Number(m.taskId));
-      this.client?.statusUpdate(id, decodeTaskResult(ctx.body));
+      this.client?.statusUpdate(id, decodeTaskResult(ctx.body), ctx.body.length);
       this.reviveOffers();
     });
     server.handle(Msg.HEARTBEAT, (m, ctx) => {

@@ -139,7 +139,7 @@ export class LocalBackend implements SchedulerBackend {
       w.inFlight--;
       if (w.inFlight === 0) w.worker.unref();
       const result = decodeTaskResult(m.bytes);
-      this.client?.statusUpdate(w.id, result);
+      this.client?.statusUpdate(w.id, result, m.bytes.length);
       this.reviveOffers();
     } else if (m.type === 'fatal') {
       this.log.error({ executorId: w.id }, `executor ${w.id} failed: ${m.message}`);
