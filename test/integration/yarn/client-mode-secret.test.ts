@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, lstatSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,13 @@ import { parseTokenStorage } from '../../../src/hadoop/security/credentials.js';
 import { WebHdfsClient } from '../../../src/hadoop/webhdfs/client.js';
 import { APP_SECRET_ALIAS } from '../../../src/yarn/launch-context.js';
 import { hadoopCluster, type HadoopCluster } from '../../support/hadoop.js';
+import {
+  applicationProcesses,
+  containerTokenFiles,
+  filesUnder,
+  leaks,
+  secretForms,
+} from '../../support/secret-scan.js';
 import { REPO_ROOT, SUBMIT_BIN, submittedAppId } from '../../support/submit-cli.js';
 
 /**
@@ -35,81 +42,6 @@ beforeAll(() => {
 afterAll(async () => {
   await hdfs.delete(runtimeDir, true).catch(() => false);
 });
-
-/** The forms a leaked secret would take in text or bytes. */
-function secretForms(secret: Buffer): string[] {
-  return [
-    secret.toString('hex'),
-    secret.toString('hex').toUpperCase(),
-    secret.toString('base64'),
-    secret.toString('base64url'),
-    secret.toString('latin1'),
-  ];
-}
-
-function leaks(haystack: Buffer | string, forms: string[]): string[] {
-  const text = typeof haystack === 'string' ? haystack : haystack.toString('latin1');
-  return forms.filter((f) => text.includes(f));
-}
-
-/** The app's `container_tokens` files on the NodeManagers' local dirs, by container. */
-function containerTokenFiles(appId: string): Map<string, string> {
-  const found = new Map<string, string>();
-  for (const nm of cluster.nodeManagers) {
-    for (const local of nm.localDir.split(',')) {
-      const appDir = path.join(local, 'usercache', cluster.user, 'appcache', appId);
-      if (!existsSync(appDir)) continue;
-      for (const c of readdirSync(appDir)) {
-        const f = path.join(appDir, c, 'container_tokens');
-        if (c.startsWith('container_') && existsSync(f)) found.set(c, f);
-      }
-    }
-  }
-  return found;
-}
-
-/** Regular files under `dir` (symlinks not followed: localized resources are checked where staged). */
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    let entries: string[];
-    try {
-      entries = readdirSync(d);
-    } catch {
-      return; // removed while walking: the container ended
-    }
-    for (const e of entries) {
-      const p = path.join(d, e);
-      let st;
-      try {
-        st = lstatSync(p);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) walk(p);
-      else if (st.isFile() && st.size < 16 * 1024 * 1024) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-/** Command lines and environments of every process whose environment names the application. */
-function applicationProcesses(appId: string): { pid: string; cmdline: Buffer; environ: Buffer }[] {
-  const digits = appId.slice('application_'.length);
-  const out: { pid: string; cmdline: Buffer; environ: Buffer }[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const environ = readFileSync(`/proc/${pid}/environ`);
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`);
-      if (environ.includes(`container_${digits}_`) || cmdline.includes(digits))
-        out.push({ pid, cmdline, environ });
-    } catch {
-      // exited, or not ours
-    }
-  }
-  return out;
-}
 
 function processOf(pid: number): { pid: string; cmdline: Buffer; environ: Buffer } {
   return {
@@ -174,7 +106,7 @@ describe('yarn-client: the application secret stays in memory and in the credent
     const deadline = Date.now() + 180_000;
     while (Date.now() < deadline) {
       if (appId) {
-        tokenFiles = containerTokenFiles(appId);
+        tokenFiles = containerTokenFiles(cluster, appId);
         processes = applicationProcesses(appId);
         if (
           tokenFiles.size >= 3 &&
