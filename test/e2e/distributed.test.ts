@@ -187,24 +187,19 @@ describe.each(MODES)('$name', (mode) => {
     expect(Math.abs(Number(pi![1]) - Math.PI)).toBeLessThan(0.1);
   }, 300_000);
 
-  it('retries a task that fails twice and still writes the right counts', async () => {
-    const output = out('flaky');
-    const marker = path.join(local, `${mode.name.replace(/\W+/g, '-')}-flaky`);
+  /** word-count-faults.ts into out(kind) with spark.task.maxFailures=3 and a fresh marker file. */
+  const runFaults = async (
+    kind: 'flaky' | 'broken',
+  ): Promise<{ output: string; marker: string; run: CliRun }> => {
+    const output = out(kind);
+    const marker = path.join(local, `${mode.name.replace(/\W+/g, '-')}-${kind}`);
     writeFileSync(marker, '');
-    const run = await runSubmit(
-      [
-        ...mode.args(),
-        '--conf',
-        'spark.task.maxFailures=3',
-        WORD_COUNT_FAULTS,
-        input,
-        output,
-        marker,
-        'flaky',
-        '4',
-      ],
-      env(),
-    );
+    const args = ['--conf', 'spark.task.maxFailures=3', WORD_COUNT_FAULTS, input, output, marker, kind, '4'];
+    return { output, marker, run: await runSubmit([...mode.args(), ...args], env()) };
+  };
+
+  it('retries a task that fails twice and still writes the right counts', async () => {
+    const { output, marker, run } = await runFaults('flaky');
     expect(run.code, run.stderr).toBe(0);
     expect(readFileSync(marker, 'utf8')).toBe('xxx');
     expect(await hdfs.exists(`${output}/_SUCCESS`)).toBe(true);
@@ -214,23 +209,7 @@ describe.each(MODES)('$name', (mode) => {
   }, 300_000);
 
   it("fails the job with the user's error after spark.task.maxFailures and leaves no output", async () => {
-    const output = out('broken');
-    const marker = path.join(local, `${mode.name.replace(/\W+/g, '-')}-broken`);
-    writeFileSync(marker, '');
-    const run = await runSubmit(
-      [
-        ...mode.args(),
-        '--conf',
-        'spark.task.maxFailures=3',
-        WORD_COUNT_FAULTS,
-        input,
-        output,
-        marker,
-        'broken',
-        '4',
-      ],
-      env(),
-    );
+    const { output, marker, run } = await runFaults('broken');
     expect(run.code, run.stderr).not.toBe(0);
     expect(run.stderr).toContain('user error: alpha is broken');
     // exactly maxFailures attempts of the failing task ran
