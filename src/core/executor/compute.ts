@@ -14,7 +14,7 @@ import type {
 } from '../rdd/spec.js';
 import { BATCH_SIZE } from '../batch.js';
 import { BlockStore, type StorageLevelName } from './block-store.js';
-import { applyNarrowOp } from './narrow-ops.js';
+import { applyNarrowOps } from './narrow-ops.js';
 import { readShuffle } from './shuffle-adapter.js';
 import { readTextSplit } from '../io/text-input.js';
 import { decodeFramedStream } from '../serde.js';
@@ -65,9 +65,7 @@ async function* computeUncached(spec: RddSpec, partition: Partition, run: TaskRu
       return;
     }
     case 'narrow': {
-      let stream: AsyncIterable<unknown[]> = compute(spec.parent, partition, run);
-      for (const op of spec.ops) stream = await applyNarrowOp(op, stream, partition, run.state);
-      yield* stream;
+      yield* await applyNarrowOps(spec.ops, compute(spec.parent, partition, run), partition, run.state);
       return;
     }
     case 'union': {

@@ -5,80 +5,117 @@ import type { NarrowOp, Partition } from '../rdd/spec.js';
 import { SeededRandom, partitionSeed } from '../util/random.js';
 import type { ExecutorState } from './executor-state.js';
 
+/** Passes one record on; a record step calls it zero or more times per input record. */
+type Emit = (record: unknown) => void;
+/** A per-record transformation, given the step after it. */
+type RecordStep = (emit: Emit) => Emit;
+
 /**
- * Per-partition transformations on the executor. Each loops over a batch
- * synchronously and yields a new batch: one function call per record, one
- * await per batch.
+ * Applies a stage's chain of per-partition transformations on the executor.
+ *
+ * Consecutive per-record operations (map, filter, flatMap, ...) are fused: each input
+ * record goes through the whole run of them as nested function calls, and only the run's
+ * output is gathered into batches. Operator by operator, every operation would build a
+ * batch of its own (a WordCount's flatMap an array of ~40,000 words per 4,096 lines, its
+ * map another ~40,000 pairs) that lives until the next operation has read it, which costs
+ * allocation and, when a collection comes in between, a copy by the garbage collector.
+ * Operations that take a whole partition (mapPartitions, glom, pipe) end a run.
  */
-export async function applyNarrowOp(
+export async function applyNarrowOps(
+  ops: readonly NarrowOp[],
+  input: AsyncIterable<unknown[]>,
+  partition: Partition,
+  state: ExecutorState,
+): Promise<AsyncIterable<unknown[]>> {
+  let stream = input;
+  let i = 0;
+  while (i < ops.length) {
+    const steps: RecordStep[] = [];
+    for (let step; i < ops.length && (step = await recordStep(ops[i]!, partition, state)); i++) steps.push(step);
+    if (steps.length > 0) stream = fused(stream, steps);
+    if (i < ops.length) stream = await partitionOp(ops[i++]!, stream, partition, state);
+  }
+  return stream;
+}
+
+/** The op as a record step, or undefined when it needs the whole partition. */
+async function recordStep(op: NarrowOp, partition: Partition, state: ExecutorState): Promise<RecordStep | undefined> {
+  switch (op.op) {
+    case 'map': {
+      const { fn, env } = await state.fn(op.fn);
+      return (emit) => (x) => emit(fn(x, env));
+    }
+    case 'filter': {
+      const { fn, env } = await state.fn(op.fn);
+      return (emit) => (x) => {
+        if (fn(x, env)) emit(x);
+      };
+    }
+    case 'flatMap': {
+      const { fn, env } = await state.fn(op.fn);
+      return (emit) => (x) => {
+        const r = fn(x, env) as Iterable<unknown>;
+        if (Array.isArray(r)) for (let j = 0; j < r.length; j++) emit(r[j]);
+        else for (const y of r) emit(y);
+      };
+    }
+    case 'mapValues': {
+      const { fn, env } = await state.fn(op.fn);
+      return (emit) => (x) => {
+        const kv = x as [unknown, unknown];
+        emit([kv[0], fn(kv[1], env)]);
+      };
+    }
+    case 'flatMapValues': {
+      const { fn, env } = await state.fn(op.fn);
+      return (emit) => (x) => {
+        const kv = x as [unknown, unknown];
+        for (const v of fn(kv[1], env) as Iterable<unknown>) emit([kv[0], v]);
+      };
+    }
+    case 'keyBy': {
+      const { fn, env } = await state.fn(op.fn);
+      return (emit) => (x) => emit([fn(x, env), x]);
+    }
+    case 'keys':
+      return (emit) => (x) => emit((x as [unknown, unknown])[0]);
+    case 'values':
+      return (emit) => (x) => emit((x as [unknown, unknown])[1]);
+    case 'sample': {
+      const rng = new SeededRandom(partitionSeed(op.seed, partition.index));
+      const { withReplacement, fraction } = op;
+      return (emit) => (x) => {
+        if (withReplacement) {
+          for (let k = rng.poisson(fraction); k > 0; k--) emit(x);
+        } else if (rng.next() < fraction) emit(x);
+      };
+    }
+    case 'zipWithIndex': {
+      let next = op.startIndices[partition.index] ?? 0;
+      return (emit) => (x) => emit([x, next++]);
+    }
+    case 'repartitionKeys': {
+      // Spark's repartition: round-robin from a random start per partition.
+      const n = op.numPartitions;
+      let position = new SeededRandom(partitionSeed(op.seed, partition.index)).nextInt(n);
+      return (emit) => (x) => emit([position++ % n, x]);
+    }
+    case 'glom':
+    case 'mapPartitions':
+    case 'mapPartitionsWithIndex':
+    case 'pipe':
+      return undefined;
+  }
+}
+
+/** Ops that see the partition as a whole. */
+async function partitionOp(
   op: NarrowOp,
   input: AsyncIterable<unknown[]>,
   partition: Partition,
   state: ExecutorState,
 ): Promise<AsyncIterable<unknown[]>> {
   switch (op.op) {
-    case 'map': {
-      const { fn, env } = await state.fn(op.fn);
-      return mapBatches(input, (b) => {
-        const out = new Array<unknown>(b.length);
-        for (let i = 0; i < b.length; i++) out[i] = fn(b[i], env);
-        return out;
-      });
-    }
-    case 'filter': {
-      const { fn, env } = await state.fn(op.fn);
-      return mapBatches(input, (b) => {
-        const out: unknown[] = [];
-        for (let i = 0; i < b.length; i++) if (fn(b[i], env)) out.push(b[i]);
-        return out;
-      });
-    }
-    case 'flatMap': {
-      const { fn, env } = await state.fn(op.fn);
-      return mapBatches(input, (b) => {
-        const out: unknown[] = [];
-        for (let i = 0; i < b.length; i++) {
-          const r = fn(b[i], env) as Iterable<unknown>;
-          if (Array.isArray(r)) for (let j = 0; j < r.length; j++) out.push(r[j]);
-          else for (const x of r) out.push(x);
-        }
-        return out;
-      });
-    }
-    case 'mapValues': {
-      const { fn, env } = await state.fn(op.fn);
-      return mapBatches(input, (b) => {
-        const out = new Array<unknown>(b.length);
-        for (let i = 0; i < b.length; i++) {
-          const kv = b[i] as [unknown, unknown];
-          out[i] = [kv[0], fn(kv[1], env)];
-        }
-        return out;
-      });
-    }
-    case 'flatMapValues': {
-      const { fn, env } = await state.fn(op.fn);
-      return mapBatches(input, (b) => {
-        const out: unknown[] = [];
-        for (let i = 0; i < b.length; i++) {
-          const kv = b[i] as [unknown, unknown];
-          for (const v of fn(kv[1], env) as Iterable<unknown>) out.push([kv[0], v]);
-        }
-        return out;
-      });
-    }
-    case 'keyBy': {
-      const { fn, env } = await state.fn(op.fn);
-      return mapBatches(input, (b) => {
-        const out = new Array<unknown>(b.length);
-        for (let i = 0; i < b.length; i++) out[i] = [fn(b[i], env), b[i]];
-        return out;
-      });
-    }
-    case 'keys':
-      return mapBatches(input, (b) => b.map((kv) => (kv as [unknown, unknown])[0]));
-    case 'values':
-      return mapBatches(input, (b) => b.map((kv) => (kv as [unknown, unknown])[1]));
     case 'glom':
       return glom(input);
     case 'mapPartitions': {
@@ -89,26 +126,38 @@ export async function applyNarrowOp(
       const { fn, env } = await state.fn(op.fn);
       return rebatch(fn(partition.index, records(input), env));
     }
-    case 'sample':
-      return sample(input, op, partition.index);
-    case 'zipWithIndex': {
-      let next = op.startIndices[partition.index] ?? 0;
-      return mapBatches(input, (b) => b.map((x) => [x, next++]));
-    }
-    case 'repartitionKeys': {
-      // Spark's repartition: round-robin from a random start per partition.
-      let position = new SeededRandom(partitionSeed(op.seed, partition.index)).nextInt(op.numPartitions);
-      return mapBatches(input, (b) => b.map((x) => [position++ % op.numPartitions, x]));
-    }
     case 'pipe':
       return pipe(input, op.command, op.env);
+    default:
+      throw new Error(`narrow op '${op.op}' is a record step, not a partition op`);
   }
 }
 
-async function* mapBatches(input: AsyncIterable<unknown[]>, f: (b: unknown[]) => unknown[]): AsyncGenerator<unknown[]> {
+/**
+ * Runs each record of `input` through the steps and gathers what comes out into batches
+ * of about BATCH_SIZE, so an exploding flatMap hands its consumer cache-sized pieces. A
+ * batch is cut between input records: it can exceed BATCH_SIZE by one record's output.
+ */
+async function* fused(input: AsyncIterable<unknown[]>, steps: readonly RecordStep[]): AsyncGenerator<unknown[]> {
+  let out: unknown[] = [];
+  let head: Emit = (x) => {
+    out.push(x);
+  };
+  for (let k = steps.length - 1; k >= 0; k--) head = steps[k]!(head);
   for await (const batch of input) {
-    const out = f(batch);
-    if (out.length > 0) yield out;
+    for (let i = 0; i < batch.length; i++) {
+      head(batch[i]);
+      if (out.length >= BATCH_SIZE) {
+        const full = out;
+        out = [];
+        yield full;
+      }
+    }
+    if (out.length > 0) {
+      const full = out;
+      out = [];
+      yield full;
+    }
   }
 }
 
@@ -152,23 +201,6 @@ export async function* rebatch(result: unknown): AsyncGenerator<unknown[]> {
     throw new TypeError('a partition function must return an array, an iterable or an async iterable');
   }
   if (batch.length > 0) yield batch;
-}
-
-async function* sample(
-  input: AsyncIterable<unknown[]>,
-  op: { withReplacement: boolean; fraction: number; seed: number },
-  index: number,
-): AsyncGenerator<unknown[]> {
-  const rng = new SeededRandom(partitionSeed(op.seed, index));
-  for await (const b of input) {
-    const out: unknown[] = [];
-    for (const x of b) {
-      if (op.withReplacement) {
-        for (let k = rng.poisson(op.fraction); k > 0; k--) out.push(x);
-      } else if (rng.next() < op.fraction) out.push(x);
-    }
-    if (out.length > 0) yield out;
-  }
 }
 
 /** Each record's String form as a line to the command's stdin; its stdout lines are the output. */
