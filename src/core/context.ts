@@ -88,7 +88,19 @@ export class SparkContext implements RddContext {
   private readonly accumulators = new Map<number, Accumulator<unknown, unknown>>();
   private readonly cacheLocs = new Map<number, Map<number, Set<string>>>();
   private readonly backendFactory: SparkContextOptions['backendFactory'];
-  private readonly metricTotals = { tasks: 0, spillCount: 0, spillBytes: 0, shuffleRecordsWritten: 0, shuffleBytesWritten: 0, shuffleRecordsRead: 0 };
+  private readonly metricTotals = {
+    tasks: 0,
+    spillCount: 0,
+    spillBytes: 0,
+    shuffleRecordsWritten: 0,
+    shuffleBytesWritten: 0,
+    shuffleRecordsRead: 0,
+    shuffleBytesRead: 0,
+    shuffleRemoteBytesRead: 0,
+    inputBytes: 0,
+    runMs: 0,
+    gcMs: 0,
+  };
 
   constructor(options: SparkContextOptions = {}) {
     const conf = options.conf instanceof SparkConf ? options.conf.clone() : new SparkConf(options.conf ?? {});
@@ -138,6 +150,11 @@ export class SparkContext implements RddContext {
           t.shuffleRecordsWritten += m.recordsWritten ?? 0;
           t.shuffleBytesWritten += m.bytesWritten ?? 0;
           t.shuffleRecordsRead += m.recordsRead ?? 0;
+          t.shuffleBytesRead += m.shuffleBytesRead ?? 0;
+          t.shuffleRemoteBytesRead += m.shuffleRemoteBytesRead ?? 0;
+          t.inputBytes += m.inputBytes ?? 0;
+          t.runMs += m.runMs;
+          t.gcMs += m.gcMs ?? 0;
         },
         now: this.clock,
       },
@@ -309,7 +326,7 @@ export class SparkContext implements RddContext {
     return this.stopped;
   }
 
-  /** Totals over the successful tasks of this context: tasks run, shuffle records and spills. */
+  /** Totals over the successful tasks of this context: tasks run, their run and GC time, input and shuffle bytes and records, spills. */
   taskMetrics(): Readonly<SparkContext['metricTotals']> {
     return { ...this.metricTotals };
   }

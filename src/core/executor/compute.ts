@@ -19,6 +19,7 @@ import { readShuffle } from './shuffle-adapter.js';
 import { readTextSplit } from '../io/text-input.js';
 import { decodeFramedStream } from '../serde.js';
 import type { TaskRun } from './task-run.js';
+import { countBytes } from '../io/count-bytes.js';
 
 /**
  * Rebuilds an RDD's computation on the executor from its spec: the lineage
@@ -102,21 +103,24 @@ async function* computeUncached(spec: RddSpec, partition: Partition, run: TaskRu
       return;
     case 'textFile': {
       const split = (partition as FilePartition).split;
-      yield* readTextSplit(run.state.fileSystem(split.path), split);
+      yield* readTextSplit(run.state.fileSystem(split.path), split, (n) => (run.io.inputBytes += n));
       return;
     }
     case 'wholeTextFiles':
       for (const path of (partition as FilesPartition).paths) {
         const fs = run.state.fileSystem(path);
         const chunks: Buffer[] = [];
-        for await (const c of await fs.open(path)) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+        for await (const c of toBuffers(await fs.open(path))) {
+          run.io.inputBytes += c.length;
+          chunks.push(c);
+        }
         yield [[path, Buffer.concat(chunks).toString('utf8')]];
       }
       return;
     case 'objectFile':
       for (const path of (partition as FilesPartition).paths) {
         const fs = run.state.fileSystem(path);
-        yield* decodeFramedStream(toBuffers(await fs.open(path)));
+        yield* decodeFramedStream(countBytes(toBuffers(await fs.open(path)), (n) => (run.io.inputBytes += n)));
       }
       return;
   }

@@ -22,6 +22,7 @@ import { buildAggregator } from './aggregators.js';
 import type { ExecutorOptions, ExecutorState } from './executor-state.js';
 import type { BlockAddress, FetchFailure } from './task-result.js';
 import type { TaskRun } from './task-run.js';
+import { countBytes } from '../io/count-bytes.js';
 
 /**
  * The executor's use of the shuffle (src/core/shuffle, see
@@ -141,12 +142,12 @@ function shuffleBlocks(
   const remote: { mapId: number; block: RemoteBlock }[] = [];
   read.mapOutputs.forEach((out, mapId) => {
     if (!out.blockAddress || out.executorId === me) {
-      blocks[mapId] = localBlock(out, {
+      blocks[mapId] = countBytes(localBlock(out, {
         shuffleId: read.shuffleId,
         mapId,
         reduceId,
         executorId: out.executorId ?? me,
-      });
+      }), (n) => (run.io.shuffleBytesRead += n));
     } else {
       remote.push({
         mapId,
@@ -178,7 +179,11 @@ function shuffleBlocks(
     },
   );
   const streams = fetcher.streams();
-  remote.forEach((r, i) => (blocks[r.mapId] = streams[i]!));
+  const addRemote = (n: number): void => {
+    run.io.shuffleBytesRead += n;
+    run.io.shuffleRemoteBytesRead += n;
+  };
+  remote.forEach((r, i) => (blocks[r.mapId] = countBytes(streams[i]!, addRemote)));
   return { blocks, fetcher };
 }
 

@@ -17,6 +17,13 @@ export interface TaskMetrics {
   spillCount?: number;
   spillBytes?: number;
   recordsRead?: number;
+  /** Bytes read from input files (text, whole files, object files), as read, lookahead included. */
+  inputBytes?: number;
+  /** Shuffle block bytes read, and the part of them fetched from other executors. */
+  shuffleBytesRead?: number;
+  shuffleRemoteBytesRead?: number;
+  /** Garbage-collection time of the task's thread while it ran (absent where not measurable). */
+  gcMs?: number;
 }
 
 export type TaskResult =

@@ -9,4 +9,12 @@ export interface TaskRun {
   readonly cachedBlocks: { rddId: number; partition: number }[];
   /** Shuffle reads of this task, summed over its shuffle inputs. */
   readonly read: { recordsRead: number; spillCount: number; spillBytes: number };
+  /** Bytes this task read: from input files, and of shuffle blocks (all, and those fetched from other executors). */
+  readonly io: TaskIo;
+}
+
+export interface TaskIo {
+  inputBytes: number;
+  shuffleBytesRead: number;
+  shuffleRemoteBytesRead: number;
 }

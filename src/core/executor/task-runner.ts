@@ -3,9 +3,10 @@ import { compute } from './compute.js';
 import type { ExecutorState } from './executor-state.js';
 import { runResultOp } from './result-ops.js';
 import { fetchFailureOf, writeShuffle } from './shuffle-adapter.js';
-import { toRemoteError, type TaskResult } from './task-result.js';
+import { toRemoteError, type TaskMetrics, type TaskResult } from './task-result.js';
 import type { TaskRun } from './task-run.js';
 import { TaskAccumulatorUpdates } from './accumulator-updates.js';
+import { startGcStopwatch } from './gc-time.js';
 
 /**
  * Runs one task on an executor: a ShuffleMapTask (compute the partition and
@@ -18,7 +19,25 @@ import { TaskAccumulatorUpdates } from './accumulator-updates.js';
  */
 export async function runTask(task: TaskSpec, binary: StageBinary, state: ExecutorState, now: () => number = Date.now): Promise<TaskResult> {
   const started = now();
-  const run: TaskRun = { task, state, cachedBlocks: [], read: { recordsRead: 0, spillCount: 0, spillBytes: 0 } };
+  const gcStopwatch = startGcStopwatch();
+  const run: TaskRun = {
+    task,
+    state,
+    cachedBlocks: [],
+    read: { recordsRead: 0, spillCount: 0, spillBytes: 0 },
+    io: { inputBytes: 0, shuffleBytesRead: 0, shuffleRemoteBytesRead: 0 },
+  };
+  /** Run time, bytes read and GC time, common to every outcome. */
+  const common = (): TaskMetrics => {
+    const gcMs = gcStopwatch();
+    return {
+      runMs: now() - started,
+      inputBytes: run.io.inputBytes,
+      shuffleBytesRead: run.io.shuffleBytesRead,
+      shuffleRemoteBytesRead: run.io.shuffleRemoteBytesRead,
+      ...(gcMs !== undefined ? { gcMs } : {}),
+    };
+  };
   state.currentUpdates = new TaskAccumulatorUpdates();
   try {
     const records = compute(binary.rdd, task.partition, run);
@@ -37,7 +56,7 @@ export async function runTask(task: TaskSpec, binary: StageBinary, state: Execut
         accumUpdates: state.currentUpdates.drain(),
         cachedBlocks: run.cachedBlocks,
         metrics: {
-          runMs: now() - started,
+          ...common(),
           recordsWritten: out.metrics.recordsWritten,
           bytesWritten: out.metrics.bytesWritten,
           spillCount: out.metrics.spillCount + run.read.spillCount,
@@ -55,7 +74,7 @@ export async function runTask(task: TaskSpec, binary: StageBinary, state: Execut
       value,
       accumUpdates: state.currentUpdates.drain(),
       cachedBlocks: run.cachedBlocks,
-      metrics: { runMs: now() - started, spillCount: run.read.spillCount, spillBytes: run.read.spillBytes, recordsRead: run.read.recordsRead },
+      metrics: { ...common(), spillCount: run.read.spillCount, spillBytes: run.read.spillBytes, recordsRead: run.read.recordsRead },
     };
   } catch (e) {
     state.currentUpdates.drain();
@@ -64,7 +83,7 @@ export async function runTask(task: TaskSpec, binary: StageBinary, state: Execut
       taskId: task.taskId,
       ok: false,
       error: toRemoteError(e),
-      metrics: { runMs: now() - started },
+      metrics: common(),
       ...(fetchFailed ? { fetchFailed } : {}),
     };
   }

@@ -1,4 +1,6 @@
+import { Readable } from 'node:stream';
 import { codecFor, decompress } from './compression.js';
+import { countBytes } from './count-bytes.js';
 import { InvalidInputError } from './errors.js';
 import type { BlockLocation, FileStatus, FileSystem } from './file-system.js';
 import { listInputFiles } from './glob.js';
@@ -126,7 +128,11 @@ async function* rangeChunks(
 }
 
 /** The lines of one split, in batches (see line-reader.ts for the boundary rule). */
-export async function* readTextSplit(fs: FileSystem, split: FileSplit): AsyncGenerator<string[]> {
+export async function* readTextSplit(
+  fs: FileSystem,
+  split: FileSplit,
+  onBytesRead: (n: number) => void = () => undefined,
+): AsyncGenerator<string[]> {
   const codec = codecFor(split.path);
   if (codec !== undefined) {
     if (split.start !== 0) {
@@ -136,12 +142,13 @@ export async function* readTextSplit(fs: FileSystem, split: FileSplit): AsyncGen
         `${split.path} is compressed and cannot be read from offset ${split.start}; compressed files are one split each.`,
       );
     }
-    const stream = decompress(await fs.open(split.path), codec);
+    // counted before decompression: the bytes the file system delivered
+    const stream = decompress(Readable.from(countBytes(await fs.open(split.path) as AsyncIterable<Buffer>, onBytesRead)), codec);
     yield* readLineBatches(stream as AsyncIterable<Buffer>, { start: 0, end: Number.POSITIVE_INFINITY });
     return;
   }
   const end = split.start + split.length;
-  yield* readLineBatches(rangeChunks(fs, split.path, split.start, end + LOOKAHEAD_BYTES), {
+  yield* readLineBatches(countBytes(rangeChunks(fs, split.path, split.start, end + LOOKAHEAD_BYTES), onBytesRead), {
     start: split.start,
     end,
   });

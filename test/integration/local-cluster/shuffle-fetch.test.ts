@@ -115,6 +115,11 @@ describe(`${MASTER}: remote shuffle`, () => {
       .reduceByKey((a: number, b: number) => a + b, 4)
       .collect();
     expect(new Map(counts)).toEqual(sumsByKey(n, 101));
+    // task metrics: every shuffle byte written was read, part of it fetched from the other executor
+    const m = sc.taskMetrics();
+    expect(m.shuffleBytesRead).toBe(m.shuffleBytesWritten);
+    expect(m.shuffleRemoteBytesRead).toBeGreaterThan(0);
+    expect(m.shuffleRemoteBytesRead).toBeLessThanOrEqual(m.shuffleBytesRead);
     const sorted = await sc
       .parallelize(
         Array.from({ length: 5000 }, (_, i) => [(i * 7919) % 5003, i] as [number, number]),
