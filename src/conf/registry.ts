@@ -96,6 +96,13 @@ export const Config = {
     doc: 'Address the driver endpoint listens on.',
     defaultText: 'spark.driver.host',
   }),
+  DRIVER_BLOCK_MANAGER_PORT: intEntry({
+    key: 'spark.driver.blockManager.port',
+    category: 'Driver',
+    doc: "Port of the driver's block server (cluster and local-cluster modes), which serves broadcast pieces to executors; it listens on spark.driver.bindAddress and is advertised as spark.driver.host. 0 picks a free port.",
+    defaultText: 'spark.blockManager.port',
+    min: 0,
+  }),
   DRIVER_MAX_RESULT_SIZE: bytesEntry({
     key: 'spark.driver.maxResultSize',
     category: 'Driver',
@@ -212,6 +219,20 @@ export const Config = {
     default: 48 * 1024 * 1024,
     defaultText: '48m',
     unit: 'm',
+  }),
+  BROADCAST_BLOCK_SIZE: bytesEntry({
+    key: 'spark.broadcast.blockSize',
+    category: 'Execution',
+    doc: 'Size of the pieces a broadcast value is cut into on a cluster (a bare number is in KiB); executors fetch pieces from the driver and from each other. Local mode passes values to its threads whole.',
+    default: 4 * 1024 * 1024,
+    defaultText: '4m',
+    unit: 'k',
+  }),
+  BROADCAST_CHECKSUM: booleanEntry({
+    key: 'spark.broadcast.checksum',
+    category: 'Execution',
+    doc: 'Whether each broadcast piece carries a checksum (CRC-32) that executors verify; a piece that fails is fetched again from another holder.',
+    default: true,
   }),
   STAGE_MAX_CONSECUTIVE_ATTEMPTS: intEntry({
     key: 'spark.stage.maxConsecutiveAttempts',

@@ -5,10 +5,20 @@ import type { RpcConnection } from '../rpc/rpc-connection.js';
 import { MAX_FRAME_SIZE_KEY, RpcFrameTooLargeError } from '../rpc/errors.js';
 import { encodeTaskResult } from '../core/scheduler/task-codec.js';
 import type { RpcMessage } from '../rpc/codec/app-frame.js';
+import { rpcSettings } from '../rpc/rpc-settings.js';
+import { SparkConf } from '../conf/spark-conf.js';
+import {
+  BROADCAST_BLOCK_PREFIX,
+  BroadcastPieceStore,
+  type FetchBlock,
+} from '../core/broadcast-pieces/index.js';
+import { BlockClientPool, type BlockSource } from '../core/shuffle/remote/index.js';
+import { BroadcastReceiver } from './broadcast-receiver.js';
 import {
   Msg,
   type AppConfig,
-  type BroadcastMessage,
+  type BroadcastInfo,
+  type BroadcastPiecesHeld,
   type Heartbeat,
   type HeartbeatResponse,
   type LaunchTask,
@@ -42,9 +52,11 @@ export interface ExecutorExit {
   reason: string;
 }
 
-/** An executor's block server as the backend sees it: where it listens, and how to stop it. */
+/** An executor's block server as the backend sees it: where it listens, what else it serves, how to stop it. */
 export interface BlockServerHandle {
   readonly address: { host: string; port: number };
+  /** Serves blocks whose id starts with `prefix` (broadcast pieces) from `source`. */
+  registerBlockSource?(prefix: string, source: BlockSource): unknown;
   close(): Promise<void>;
 }
 
@@ -69,6 +81,11 @@ export interface ExecutorBackendOptions {
     events: TaskSlotEvents,
     blockServer?: { host: string; port: number },
   ) => Promise<TaskSlots>;
+  /**
+   * Fetches a block from the driver's or a peer's block server (broadcast
+   * pieces). Default: an authenticated BlockClientPool with the application secret.
+   */
+  fetchBlock?: FetchBlock;
   heartbeatIntervalMs?: number;
   driverTimeoutMs?: number;
   /** Passed to RpcClient.connect (attempts, backoff, timeouts). */
@@ -83,6 +100,10 @@ export class ExecutorBackend {
   private connection: RpcConnection | undefined;
   private slots: TaskSlots | undefined;
   private blockServer: BlockServerHandle | undefined;
+  private broadcasts: BroadcastReceiver | undefined;
+  private blockClients: BlockClientPool | undefined;
+  /** Broadcasts whose bytes the task slots have. */
+  private readonly slotBroadcasts = new Set<number>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private lastHeardFromDriver: number;
   private readonly log: Logger;
@@ -158,6 +179,7 @@ export class ExecutorBackend {
         await this.blockServer?.close();
         return this.exit;
       }
+      this.broadcasts = this.startBroadcastReceiver(config.conf, connection);
       await connection.request({
         type: Msg.REGISTER_EXECUTOR,
         executorId: this.options.executorId,
@@ -197,16 +219,104 @@ export class ExecutorBackend {
       return this.slots;
     };
     c.handle(Msg.STAGE_BINARY, (m, ctx) => slots().addBinary((m as StageBinaryMessage).binaryId, ctx.body));
-    c.handle(Msg.BROADCAST, (m, ctx) => slots().addBroadcast((m as BroadcastMessage).id, ctx.body));
-    c.handle(Msg.LAUNCH_TASK, (m, ctx) => {
-      const launch = m as LaunchTask;
-      slots().launch(launch.taskId, ctx.body, launch.binaryId, launch.broadcastIds);
-    });
+    const broadcasts = (): BroadcastReceiver => {
+      if (!this.broadcasts)
+        throw new TsparkError('EXECUTOR_NOT_READY', 'the driver sent a broadcast before this executor registered');
+      return this.broadcasts;
+    };
+    c.handle(Msg.BROADCAST_INFO, (m) => broadcasts().announce(m as BroadcastInfo));
+    c.handle(Msg.LAUNCH_TASK, (m, ctx) => this.launch(slots(), broadcasts(), m as LaunchTask, ctx.body));
     c.handle(Msg.DROP_BINARY, (m) => slots().dropBinary(Number(m.binaryId)));
-    c.handle(Msg.DROP_BROADCAST, (m) => slots().dropBroadcast(Number(m.id)));
+    c.handle(Msg.DROP_BROADCAST, (m) => {
+      const id = Number(m.id);
+      broadcasts().drop(id);
+      this.slotBroadcasts.delete(id);
+      slots().dropBroadcast(id);
+    });
     c.handle(Msg.DROP_RDD, (m) => slots().dropRdd(Number(m.rddId)));
     c.handle(Msg.STOP_EXECUTOR, () =>
       this.finish({ code: ExitCode.OK, reason: 'the driver asked this executor to stop' }),
+    );
+  }
+
+  private startBroadcastReceiver(conf: Record<string, string>, connection: RpcConnection): BroadcastReceiver {
+    let fetchBlock = this.options.fetchBlock;
+    if (!fetchBlock) {
+      const rpc = rpcSettings(new SparkConf(conf));
+      const pool = new BlockClientPool({
+        secret: this.options.secret,
+        logger: this.options.logger,
+        maxFrameBytes: rpc.maxFrameBytes,
+        requestTimeoutMs: rpc.networkTimeoutMs,
+      });
+      this.blockClients = pool;
+      fetchBlock = (address, blockId, options) => pool.fetchBlock(address, blockId, options);
+    }
+    // pieces are served (and reported) only when the block server can serve them
+    let store: BroadcastPieceStore | undefined;
+    if (this.blockServer?.registerBlockSource) {
+      store = new BroadcastPieceStore();
+      this.blockServer.registerBlockSource(BROADCAST_BLOCK_PREFIX, store);
+    }
+    const executorId = this.options.executorId;
+    return new BroadcastReceiver({
+      executorId,
+      fetchBlock,
+      ...(store ? { store } : {}),
+      logger: this.log,
+      reportHeld: (id, pieces) => {
+        if (!connection.isOpen || this.exit) return;
+        connection.send({ type: Msg.BROADCAST_PIECES_HELD, executorId, id, pieces } satisfies BroadcastPiecesHeld);
+      },
+    });
+  }
+
+  /**
+   * Runs a task once the broadcasts it reads are here: at once when they
+   * are, else when their (shared) fetch ends; a failed fetch fails the task.
+   */
+  private launch(slots: TaskSlots, broadcasts: BroadcastReceiver, launch: LaunchTask, task: Buffer): void {
+    const waits: Promise<unknown>[] = [];
+    for (const id of launch.broadcastIds) {
+      if (this.slotBroadcasts.has(id)) continue;
+      // no info: the broadcast was destroyed; the task fails in its slot naming it
+      const value = broadcasts.value(id);
+      if (value === undefined) continue;
+      if (Buffer.isBuffer(value)) this.giveToSlots(slots, id, value);
+      else waits.push(value.then((bytes) => this.giveToSlots(slots, id, bytes)));
+    }
+    const run = (): void => slots.launch(launch.taskId, task, launch.binaryId, launch.broadcastIds);
+    if (waits.length === 0) return run();
+    Promise.all(waits).then(
+      () => {
+        if (!this.exit) run();
+      },
+      (e: unknown) => this.failTask(launch.taskId, e),
+    );
+  }
+
+  private giveToSlots(slots: TaskSlots, id: number, bytes: Buffer): void {
+    if (this.slotBroadcasts.has(id)) return;
+    slots.addBroadcast(id, bytes);
+    this.slotBroadcasts.add(id);
+  }
+
+  /** Reports a task that could not start as failed, with the reason. */
+  private failTask(taskId: number, e: unknown): void {
+    const error = e as Error & { code?: string };
+    this.log.error({ taskId, err: { message: error.message } }, `Task ${taskId} cannot run: ${error.message}`);
+    this.onTaskResult(
+      taskId,
+      encodeTaskResult({
+        taskId,
+        ok: false,
+        error: {
+          name: error.name ?? 'Error',
+          message: error.message ?? String(e),
+          ...(typeof error.code === 'string' ? { code: error.code } : {}),
+        },
+        metrics: { runMs: 0 },
+      }),
     );
   }
 
@@ -277,6 +387,8 @@ export class ExecutorBackend {
     const log = exit.code === ExitCode.OK ? this.log.info.bind(this.log) : this.log.error.bind(this.log);
     log({ exitCode: exit.code }, `Executor ${this.options.executorId} stopping: ${exit.reason}`);
     const slots = this.slots;
+    this.broadcasts?.close();
+    this.blockClients?.close();
     void (async () => {
       try {
         await slots?.stop();

@@ -1,11 +1,13 @@
 import type { RpcMessage } from '../rpc/codec/app-frame.js';
+import type { BroadcastManifest, PieceLocations } from '../core/broadcast-pieces/index.js';
 
 /**
  * Messages between the driver endpoint and an executor process (Spark's
- * CoarseGrainedClusterMessages). Bulk bytes (stage binaries, broadcast
- * values, tasks, task results) travel as RPC bodies, never inside the
- * message. TCP keeps them in order: a stage binary or broadcast sent before
- * a LaunchTask arrives before it.
+ * CoarseGrainedClusterMessages). Bulk bytes (stage binaries, tasks, task
+ * results) travel as RPC bodies, never inside the message. TCP keeps them in
+ * order: a stage binary or broadcast info sent before a LaunchTask arrives
+ * before it. Broadcast values never cross this connection: the executor
+ * fetches their pieces from block servers (docs/internals/broadcast.md).
  *
  * Executor -> driver
  *   request  RetrieveAppConfig     -> AppConfig (before the executor starts its task slots)
@@ -13,10 +15,11 @@ import type { RpcMessage } from '../rpc/codec/app-frame.js';
  *                                     (carries the executor's block server port, when it runs one)
  *   one-way  StatusUpdate          body = encodeTaskResult(...) bytes
  *   request  Heartbeat             -> HeartbeatResponse
- * Reducer (another executor's task thread) -> block server: see src/core/shuffle/remote/protocol.ts.
+ *   one-way  BroadcastPiecesHeld   pieces of a broadcast this executor fetched, checked and now serves
+ * Reducer (another executor's task thread) or broadcast fetch -> block server: see src/core/shuffle/remote/protocol.ts.
  * Driver -> executor
  *   one-way  StageBinary           body = encodeStageBinary(...) bytes
- *   one-way  Broadcast             body = v8-serialized value
+ *   one-way  BroadcastInfo         a broadcast's manifest and piece locations (no body)
  *   one-way  LaunchTask            body = encodeTask(...) bytes
  *   one-way  DropBinary | DropBroadcast | DropRdd | StopExecutor
  */
@@ -30,7 +33,8 @@ export const Msg = {
   HEARTBEAT: 'Heartbeat',
   HEARTBEAT_RESPONSE: 'HeartbeatResponse',
   STAGE_BINARY: 'StageBinary',
-  BROADCAST: 'Broadcast',
+  BROADCAST_INFO: 'BroadcastInfo',
+  BROADCAST_PIECES_HELD: 'BroadcastPiecesHeld',
   LAUNCH_TASK: 'LaunchTask',
   DROP_BINARY: 'DropBinary',
   DROP_BROADCAST: 'DropBroadcast',
@@ -86,7 +90,7 @@ export interface LaunchTask extends RpcMessage {
   type: typeof Msg.LAUNCH_TASK;
   taskId: number;
   binaryId: number;
-  /** Broadcasts the task reads; each was sent (Broadcast) before the task. */
+  /** Broadcasts the task reads; the info of each was sent (BroadcastInfo) before the task. */
   broadcastIds: number[];
 }
 
@@ -95,7 +99,17 @@ export interface StageBinaryMessage extends RpcMessage {
   binaryId: number;
 }
 
-export interface BroadcastMessage extends RpcMessage {
-  type: typeof Msg.BROADCAST;
+/**
+ * What an executor needs to fetch a broadcast: its pieces' sizes and
+ * checksums, and which block servers (the driver's, executors') hold each.
+ */
+export interface BroadcastInfo extends RpcMessage, BroadcastManifest, PieceLocations {
+  type: typeof Msg.BROADCAST_INFO;
+}
+
+export interface BroadcastPiecesHeld extends RpcMessage {
+  type: typeof Msg.BROADCAST_PIECES_HELD;
+  executorId: string;
   id: number;
+  pieces: number[];
 }

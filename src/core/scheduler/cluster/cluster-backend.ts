@@ -6,6 +6,7 @@ import type { DriverEndpointAddress } from '../../../rpc/endpoint-address.js';
 import {
   Msg,
   type AppConfig,
+  type BroadcastPiecesHeld,
   type HeartbeatResponse,
   type LaunchTask,
   type RegisterExecutor,
@@ -13,6 +14,11 @@ import {
 } from '../../../executor/protocol.js';
 import { decodeTaskResult } from '../task-codec.js';
 import type { SchedulerBackend, SchedulerBackendClient, TaskLaunch } from '../backend.js';
+import {
+  DEFAULT_BROADCAST_PIECE_SETTINGS,
+  DriverBroadcasts,
+  type BroadcastPieceSettings,
+} from './driver-broadcasts.js';
 
 /**
  * The driver side of the executor protocol (Spark's
@@ -24,6 +30,10 @@ import type { SchedulerBackend, SchedulerBackendClient, TaskLaunch } from '../ba
  * An executor is lost when its connection closes, its process exits, or it
  * has been silent for longer than `executorTimeoutMs`; its running tasks are
  * then failed by the task scheduler and retried elsewhere.
+ *
+ * Broadcasts: the driver's own block server (DriverBroadcasts) serves their
+ * pieces; before an executor's first task that needs one, it gets a
+ * BroadcastInfo (sizes, checksums, holders) and fetches the pieces itself.
  */
 
 /** Starts executor processes for a driver endpoint and stops them. */
@@ -57,6 +67,8 @@ export interface ClusterBackendOptions {
   stopTimeoutMs: number;
   maxFrameBytes?: number;
   requestTimeoutMs?: number;
+  /** Piece size, checksums and the driver block server's port (defaults: 4 MiB, on, any port). */
+  broadcast?: BroadcastPieceSettings;
   launcher?: ExecutorLauncher;
   /** Handlers for other peers of the endpoint, by message type (yarn-client: the ApplicationMaster). */
   extraHandlers?: ReadonlyMap<string, RpcHandler>;
@@ -99,7 +111,7 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
   private readonly executors = new Map<string, RegisteredExecutorState>();
   /** Ids once registered and since lost: they may not come back. */
   private readonly lost = new Map<string, string>();
-  private readonly broadcasts = new Map<number, Buffer>();
+  private readonly broadcasts: DriverBroadcasts;
   private readonly log: Logger;
   private readonly now: () => number;
   private reviveScheduled = false;
@@ -110,6 +122,19 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
   constructor(private readonly options: ClusterBackendOptions) {
     this.log = options.logger;
     this.now = options.now ?? Date.now;
+    this.broadcasts = new DriverBroadcasts({
+      ...(options.broadcast ?? DEFAULT_BROADCAST_PIECE_SETTINGS),
+      bindAddress: options.endpoint.bindAddress,
+      advertisedHost: options.endpoint.advertisedHost,
+      secret: options.secret,
+      logger: options.logger,
+      ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
+    });
+  }
+
+  /** The driver's broadcast pieces and who else holds them, for tests and diagnostics. */
+  get broadcastPieces(): DriverBroadcasts {
+    return this.broadcasts;
   }
 
   /** The address executors dial (advertised host, bound port); defined after start(). */
@@ -143,6 +168,7 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
   async start(client: SchedulerBackendClient): Promise<void> {
     this.client = client;
     const { endpoint } = this.options;
+    await this.broadcasts.start();
     const server = await RpcServer.listen({
       bindAddress: endpoint.bindAddress,
       port: endpoint.port,
@@ -154,6 +180,9 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
       ...(this.options.requestTimeoutMs === undefined
         ? {}
         : { requestTimeoutMs: this.options.requestTimeoutMs }),
+    }).catch(async (e: unknown) => {
+      await this.broadcasts.stop();
+      throw e;
     });
     this.server = server;
     server.on('authFailed', (err, peer) =>
@@ -232,6 +261,14 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
       this.client?.statusUpdate(id, decodeTaskResult(ctx.body), ctx.body.length);
       this.reviveOffers();
     });
+    server.handle(Msg.BROADCAST_PIECES_HELD, (m, ctx) => {
+      const held = m as BroadcastPiecesHeld;
+      const e = this.executors.get(String(held.executorId));
+      const id = Number(held.id);
+      // a report after an unpersist (the executor was told to drop them) or from a lost executor is stale
+      if (!e || e.connection !== ctx.connection || !e.broadcasts.has(id) || !Array.isArray(held.pieces)) return;
+      this.broadcasts.piecesHeld(id, e.id, held.pieces.map(Number));
+    });
     server.handle(Msg.HEARTBEAT, (m, ctx) => {
       const e = this.executors.get(String(m.executorId));
       const known = e !== undefined && e.connection === ctx.connection;
@@ -308,6 +345,7 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
     const e = this.executors.get(id);
     if (!e || e.connection !== connection) return;
     this.executors.delete(id);
+    this.broadcasts.executorLost(id);
     connection.close(`executor ${id} lost`);
     // executors leaving because stop() asked them to are not lost
     if (this.stopping) return;
@@ -350,8 +388,9 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
     const c = e.connection;
     for (const id of l.broadcastIds) {
       if (e.broadcasts.has(id)) continue;
-      const bytes = this.broadcasts.get(id);
-      if (bytes) c.send({ type: Msg.BROADCAST, id }, bytes);
+      // a destroyed broadcast has no info: the task fails on the executor saying so
+      const info = this.broadcasts.info(id, (executorId) => this.blockAddressOf(executorId));
+      if (info) c.send(info);
       e.broadcasts.add(id);
     }
     if (!e.binaries.has(l.binaryId)) {
@@ -368,12 +407,18 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
     c.send(launch, l.task);
   }
 
+  private blockAddressOf(executorId: string): { host: string; port: number } | undefined {
+    const e = this.executors.get(executorId);
+    return e?.blockPort === undefined ? undefined : { host: e.host, port: e.blockPort };
+  }
+
   registerBroadcast(id: number, bytes: Buffer): void {
-    this.broadcasts.set(id, bytes);
+    this.broadcasts.register(id, bytes);
   }
 
   removeBroadcast(id: number, destroy: boolean): void {
-    if (destroy) this.broadcasts.delete(id);
+    if (destroy) this.broadcasts.destroy(id);
+    else this.broadcasts.unpersist(id);
     for (const e of this.executors.values()) {
       if (e.broadcasts.delete(id) && e.connection.isOpen) e.connection.send({ type: Msg.DROP_BROADCAST, id });
     }
@@ -414,5 +459,6 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
     await this.options.launcher?.stop(timeoutMs);
     this.executors.clear();
     await this.server?.close();
+    await this.broadcasts.stop();
   }
 }

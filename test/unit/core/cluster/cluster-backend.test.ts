@@ -186,7 +186,7 @@ describe('ClusterSchedulerBackend', () => {
         const handlers = new Map([
           [Msg.LAUNCH_TASK, () => void (launched++, resolve())],
           [Msg.STAGE_BINARY, () => undefined],
-          [Msg.BROADCAST, () => undefined],
+          [Msg.BROADCAST_INFO, () => undefined],
         ]);
         blackHole = await RpcClient.connect(host, port, SECRET, { logger: silentLogger(), handlers });
         await blackHole.request({
