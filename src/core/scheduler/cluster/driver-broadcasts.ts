@@ -8,7 +8,7 @@ import {
   DRIVER_HOLDER,
   splitIntoPieces,
 } from '../../broadcast-pieces/index.js';
-import { ShuffleBlockServer } from '../../shuffle/remote/index.js';
+import { BlockServer } from '../../shuffle/remote/index.js';
 import type { BlockAddress } from '../../executor/task-result.js';
 import { Msg, type BroadcastInfo } from '../../../executor/protocol.js';
 
@@ -40,9 +40,7 @@ export function broadcastPieceSettings(conf: SparkConf): BroadcastPieceSettings 
   return {
     blockSize: conf.require(Config.BROADCAST_BLOCK_SIZE),
     checksum: conf.require(Config.BROADCAST_CHECKSUM),
-    blockManagerPort: conf.get(Config.DRIVER_BLOCK_MANAGER_PORT.key)
-      ? conf.require(Config.DRIVER_BLOCK_MANAGER_PORT)
-      : conf.require(Config.BLOCK_MANAGER_PORT),
+    blockManagerPort: conf.getEntry(Config.DRIVER_BLOCK_MANAGER_PORT) ?? conf.require(Config.BLOCK_MANAGER_PORT),
   };
 }
 
@@ -55,7 +53,7 @@ export interface DriverBroadcastsOptions extends BroadcastPieceSettings {
 }
 
 export class DriverBroadcasts {
-  private server: ShuffleBlockServer | undefined;
+  private server: BlockServer | undefined;
   private readonly store = new BroadcastPieceStore();
   private readonly tracker = new BroadcastPieceTracker();
 
@@ -64,7 +62,7 @@ export class DriverBroadcasts {
   /** Starts the driver's block server. */
   async start(): Promise<void> {
     const o = this.options;
-    const server = await ShuffleBlockServer.start({
+    const server = await BlockServer.start({
       bindAddress: o.bindAddress,
       advertisedHost: o.advertisedHost,
       port: o.blockManagerPort,
