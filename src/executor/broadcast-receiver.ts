@@ -90,7 +90,7 @@ export class BroadcastReceiver {
     if (partial) this.partial.set(id, partial);
     const startedAt = Date.now();
     const log = this.options.logger;
-    const current = (): boolean => this.fetches.get(id) === fetch;
+    const current = (): boolean => this.fetches.get(id) === entry;
     const done = fetchBroadcastPieces(info, info, {
       fetchBlock: this.options.fetchBlock,
       signal: controller.signal,
@@ -143,9 +143,9 @@ export class BroadcastReceiver {
     );
     // tasks waiting on it see the rejection; nobody waiting must not mean an unhandled one
     done.catch(() => undefined);
-    const fetch: Fetch = { controller, done };
-    this.fetches.set(id, fetch);
-    return fetch;
+    const entry: Fetch = { controller, done };
+    this.fetches.set(id, entry);
+    return entry;
   }
 
   /** Keeps the assembled bytes; the served pieces become views of them, so the value is held once. */

@@ -303,18 +303,15 @@ export class ExecutorBackend {
 
   /** Reports a task that could not start as failed, with the reason. */
   private failTask(taskId: number, e: unknown): void {
-    const error = e as Error & { code?: string };
+    const error = e instanceof Error ? e : new Error(String(e));
+    const code = (error as { code?: unknown }).code;
     this.log.error({ taskId, err: { message: error.message } }, `Task ${taskId} cannot run: ${error.message}`);
     this.onTaskResult(
       taskId,
       encodeTaskResult({
         taskId,
         ok: false,
-        error: {
-          name: error.name ?? 'Error',
-          message: error.message ?? String(e),
-          ...(typeof error.code === 'string' ? { code: error.code } : {}),
-        },
+        error: { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) },
         metrics: { runMs: 0 },
       }),
     );

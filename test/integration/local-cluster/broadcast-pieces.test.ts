@@ -134,7 +134,7 @@ describe(`${MASTER}: broadcast pieces`, () => {
     // the driver's own copy of every piece goes bad: from now on only executors can give good pieces
     for (let p = 0; p < pieces; p++) {
       const copy = backend().broadcastPieces.driverPiece(b.id, p)!;
-      copy[copy.length - 1] ^= 0xff;
+      copy[copy.length - 1] = copy[copy.length - 1]! ^ 0xff;
     }
 
     // job 2: tasks on all three executors; the other two must fetch every piece from executors
@@ -175,7 +175,7 @@ describe(`${MASTER}: broadcast pieces`, () => {
     const b = sc.broadcast(table);
     // before any executor has it, the driver's only copy of piece 3 goes bad
     const copy = backend().broadcastPieces.driverPiece(b.id, 3)!;
-    copy[0] ^= 0x55;
+    copy[0] = copy[0]! ^ 0x55;
     const job = sc
       .parallelize([1, 2], 2)
       .map((x: number, env: { b: typeof b }) => env.b.value[x]!, { b })

@@ -59,7 +59,7 @@ function setup(totalBytes: number, blockSize: number, holderIds: string[]) {
         });
       case 'corrupt': {
         const copy = Buffer.from(pieces[piece]!);
-        copy[0] ^= 0x01;
+        copy[0] = copy[0]! ^ 0x01;
         return copy;
       }
       default:

@@ -63,7 +63,7 @@ describe('checking and assembling pieces', () => {
   it('accepts the right bytes and says what is wrong with others', () => {
     pieces.forEach((p, i) => expect(pieceProblem(manifest, i, p)).toBeUndefined());
     const corrupt = Buffer.from(pieces[1]!);
-    corrupt[17] ^= 0xff;
+    corrupt[17] = corrupt[17]! ^ 0xff;
     expect(pieceProblem(manifest, 1, corrupt)).toMatch(/checksum is 0x[0-9a-f]{8} instead of 0x[0-9a-f]{8}.*corrupt/);
     expect(pieceProblem(manifest, 2, pieces[2]!.subarray(1))).toBe('it has 999 bytes instead of 1000');
     expect(pieceProblem(manifest, 3, pieces[0]!)).toMatch(/has no piece 3/);
