@@ -1,5 +1,6 @@
 import { Config } from '../../../conf/registry.js';
 import type { SparkConf } from '../../../conf/spark-conf.js';
+import { ConfigError } from '../../../errors.js';
 import type { Logger } from '../../../log.js';
 import {
   BROADCAST_BLOCK_PREFIX,
@@ -37,8 +38,15 @@ export const DEFAULT_BROADCAST_PIECE_SETTINGS: BroadcastPieceSettings = {
 };
 
 export function broadcastPieceSettings(conf: SparkConf): BroadcastPieceSettings {
+  const blockSize = conf.require(Config.BROADCAST_BLOCK_SIZE);
+  if (blockSize < 1) {
+    throw new ConfigError(
+      'INVALID_CONFIG_VALUE',
+      `${Config.BROADCAST_BLOCK_SIZE.key} is ${blockSize} bytes; a broadcast piece needs at least 1 byte (the default is 4m)`,
+    );
+  }
   return {
-    blockSize: conf.require(Config.BROADCAST_BLOCK_SIZE),
+    blockSize,
     checksum: conf.require(Config.BROADCAST_CHECKSUM),
     blockManagerPort: conf.getEntry(Config.DRIVER_BLOCK_MANAGER_PORT) ?? conf.require(Config.BLOCK_MANAGER_PORT),
   };
