@@ -234,6 +234,13 @@ export const Config = {
     doc: 'Whether each broadcast piece carries a checksum (CRC-32) that executors verify; a piece that fails is fetched again from another holder.',
     default: true,
   }),
+  TASK_MAX_DIRECT_RESULT_SIZE: bytesEntry({
+    key: 'spark.task.maxDirectResultSize',
+    category: 'Execution',
+    doc: "A cluster executor sends a task result up to this size (a bare number is in bytes) inside its status update; a larger one is kept in the executor's block manager as taskresult_<taskId> and fetched by the driver from its block server. Capped below spark.rpc.message.maxSize. Local mode always passes results directly.",
+    default: 1024 * 1024,
+    defaultText: '1m',
+  }),
   STAGE_MAX_CONSECUTIVE_ATTEMPTS: intEntry({
     key: 'spark.stage.maxConsecutiveAttempts',
     category: 'Execution',

@@ -5,6 +5,7 @@ import type { RpcConnection } from '../rpc/rpc-connection.js';
 import { MAX_FRAME_SIZE_KEY, RpcFrameTooLargeError } from '../rpc/errors.js';
 import { encodeTaskResult } from '../core/scheduler/task-codec.js';
 import type { RpcMessage } from '../rpc/codec/app-frame.js';
+import { Config } from '../conf/registry.js';
 import { rpcSettings } from '../rpc/rpc-settings.js';
 import { SparkConf } from '../conf/spark-conf.js';
 import {
@@ -12,17 +13,21 @@ import {
   BroadcastPieceStore,
   type FetchBlock,
 } from '../core/broadcast-pieces/index.js';
-import { BlockClientPool, type BlockSource } from '../core/shuffle/remote/index.js';
+import { BlockClientPool, MemoryBlockSource, type BlockSource } from '../core/shuffle/remote/index.js';
+import { effectiveMaxDirectResultBytes, routeTaskResult, type ResultLimits } from './result-routing.js';
 import { BroadcastReceiver } from './broadcast-receiver.js';
 import {
   Msg,
   type AppConfig,
+  type BlockLocations,
   type BroadcastInfo,
   type BroadcastPiecesHeld,
+  type GetBlockLocations,
   type Heartbeat,
   type HeartbeatResponse,
   type LaunchTask,
   type RegisterExecutor,
+  type RemoveBlock,
   type RetrieveAppConfig,
   type StageBinaryMessage,
   type StatusUpdate,
@@ -52,10 +57,10 @@ export interface ExecutorExit {
   reason: string;
 }
 
-/** An executor's block server as the backend sees it: where it listens, what else it serves, how to stop it. */
+/** An executor's block server as the backend sees it: where it listens, what it serves, how to stop it. */
 export interface BlockServerHandle {
   readonly address: { host: string; port: number };
-  /** Serves blocks whose id starts with `prefix` (broadcast pieces) from `source`. */
+  /** Serves blocks of a prefix (`taskresult_`, `broadcast_`) from `source`. */
   registerBlockSource?(prefix: string, source: BlockSource): unknown;
   close(): Promise<void>;
 }
@@ -111,6 +116,9 @@ export class ExecutorBackend {
   private settle!: (exit: ExecutorExit) => void;
   private readonly exited: Promise<ExecutorExit>;
   private exit: ExecutorExit | undefined;
+  /** Results too large for a StatusUpdate, until the driver fetched them (taskresult_<taskId>). */
+  private readonly taskResults = new MemoryBlockSource();
+  private resultLimits: ResultLimits | undefined;
 
   constructor(private readonly options: ExecutorBackendOptions) {
     this.log = options.logger.child({ component: 'executor', executorId: options.executorId });
@@ -160,6 +168,10 @@ export class ExecutorBackend {
         if (this.exit) {
           await this.blockServer.close();
           return this.exit;
+        }
+        if (this.blockServer.registerBlockSource) {
+          this.blockServer.registerBlockSource('taskresult_', this.taskResults);
+          this.resultLimits = resultLimits(config.conf, this.options.connectOptions?.maxFrameBytes);
         }
       }
       this.slots = await this.options.startSlots(
@@ -234,6 +246,9 @@ export class ExecutorBackend {
       slots().dropBroadcast(id);
     });
     c.handle(Msg.DROP_RDD, (m) => slots().dropRdd(Number(m.rddId)));
+    c.handle(Msg.REMOVE_BLOCK, (m) => {
+      this.taskResults.remove(String((m as RemoveBlock).blockId));
+    });
     c.handle(Msg.STOP_EXECUTOR, () =>
       this.finish({ code: ExitCode.OK, reason: 'the driver asked this executor to stop' }),
     );
@@ -317,10 +332,52 @@ export class ExecutorBackend {
     );
   }
 
+  /**
+   * Asks the driver which other executors hold a cached block, and where
+   * their block servers are (empty when none, or when the driver is gone).
+   */
+  async locateBlock(blockId: string): Promise<{ executorId: string; address: { host: string; port: number } }[]> {
+    const c = this.connection;
+    if (!c?.isOpen || this.state !== 'REGISTERED') return [];
+    const request: GetBlockLocations = { type: Msg.GET_BLOCK_LOCATIONS, executorId: this.options.executorId, blockId };
+    const reply = (await c.request(request)).message as Partial<BlockLocations>;
+    if (!Array.isArray(reply.holders)) return [];
+    return reply.holders.map((h) => ({ executorId: String(h.executorId), address: { host: String(h.host), port: Number(h.port) } }));
+  }
+
+  /** Task results sent so far, by route, for metrics and tests. */
+  get resultsSent(): { direct: number; indirect: number; dropped: number; held: number } {
+    return { ...this.sent, held: this.taskResults.size.blocks };
+  }
+
+  private readonly sent = { direct: 0, indirect: 0, dropped: 0 };
+
   private onTaskResult(taskId: number, result: Uint8Array): void {
     const c = this.connection;
     if (!c?.isOpen) return;
     const update: StatusUpdate = { type: Msg.STATUS_UPDATE, executorId: this.options.executorId, taskId };
+    const route = this.resultLimits ? routeTaskResult(taskId, result.length, this.resultLimits) : { kind: 'direct' as const };
+    if (route.kind !== 'direct') {
+      const dropped = route.kind === 'dropped';
+      if (dropped) {
+        this.sent.dropped++;
+        this.log.warn(
+          { taskId, resultBytes: route.size, maxResultBytes: this.resultLimits!.maxResultBytes },
+          `Result of task ${taskId} (${route.size} bytes) is larger than spark.driver.maxResultSize (${this.resultLimits!.maxResultBytes} bytes): dropped, only its size goes to the driver`,
+        );
+      } else {
+        this.sent.indirect++;
+        const bytes = Buffer.from(result.buffer, result.byteOffset, result.byteLength);
+        this.taskResults.put(route.blockId, bytes);
+        this.log.info(
+          { taskId, resultBytes: route.size, blockId: route.blockId },
+          `Result of task ${taskId} (${route.size} bytes) kept as block ${route.blockId} for the driver to fetch`,
+        );
+      }
+      c.send({ ...update, indirect: { blockId: route.blockId, size: route.size, ...(dropped ? { dropped } : {}) } });
+      return;
+    }
+    this.sent.direct++;
     try {
       c.send(update, result);
     } catch (e) {
@@ -412,4 +469,14 @@ export class ExecutorBackend {
     this.log.debug({ from, to }, 'executor state');
     this.state = to;
   }
+}
+
+/** The routing limits of this application's results (spark.task.maxDirectResultSize, spark.driver.maxResultSize). */
+function resultLimits(appConf: Record<string, string>, maxFrameBytes: number | undefined): ResultLimits {
+  const conf = new SparkConf(appConf);
+  const frame = maxFrameBytes ?? conf.require(Config.RPC_MESSAGE_MAX_SIZE);
+  return {
+    maxDirectBytes: effectiveMaxDirectResultBytes(conf.require(Config.TASK_MAX_DIRECT_RESULT_SIZE), frame),
+    maxResultBytes: conf.require(Config.DRIVER_MAX_RESULT_SIZE),
+  };
 }

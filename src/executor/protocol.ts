@@ -13,15 +13,20 @@ import type { BroadcastManifest, PieceLocations } from '../core/broadcast-pieces
  *   request  RetrieveAppConfig     -> AppConfig (before the executor starts its task slots)
  *   request  RegisterExecutor      -> RegisteredExecutor (or an error: refused); tasks may follow at once
  *                                     (carries the executor's block server port, when it runs one)
- *   one-way  StatusUpdate          body = encodeTaskResult(...) bytes
+ *   one-way  StatusUpdate          body = encodeTaskResult(...) bytes; or, for a result over
+ *                                  spark.task.maxDirectResultSize, no body and `indirect` = the
+ *                                  block (taskresult_<taskId>) to fetch from the executor's block server
  *   request  Heartbeat             -> HeartbeatResponse
  *   one-way  BroadcastPiecesHeld   pieces of a broadcast this executor fetched, checked and now serves
+ *   request  GetBlockLocations     -> BlockLocations (which other executors hold a cached block, and
+ *                                     their block servers: a task needs a partition cached elsewhere)
  * Reducer (another executor's task thread) or broadcast fetch -> block server: see src/core/shuffle/remote/protocol.ts.
  * Driver -> executor
  *   one-way  StageBinary           body = encodeStageBinary(...) bytes
  *   one-way  BroadcastInfo         a broadcast's manifest and piece locations (no body)
  *   one-way  LaunchTask            body = encodeTask(...) bytes
  *   one-way  DropBinary | DropBroadcast | DropRdd | StopExecutor
+ *   one-way  RemoveBlock           { blockId }: the driver fetched (or gave up on) a block it was offered
  */
 
 export const Msg = {
@@ -40,7 +45,23 @@ export const Msg = {
   DROP_BROADCAST: 'DropBroadcast',
   DROP_RDD: 'DropRdd',
   STOP_EXECUTOR: 'StopExecutor',
+  REMOVE_BLOCK: 'RemoveBlock',
+  GET_BLOCK_LOCATIONS: 'GetBlockLocations',
+  BLOCK_LOCATIONS: 'BlockLocations',
 } as const;
+
+export interface GetBlockLocations extends RpcMessage {
+  type: typeof Msg.GET_BLOCK_LOCATIONS;
+  executorId: string;
+  /** rdd_<rddId>_<partition>. */
+  blockId: string;
+}
+
+export interface BlockLocations extends RpcMessage {
+  type: typeof Msg.BLOCK_LOCATIONS;
+  /** Live executors other than the asking one that hold the block, with their block servers. */
+  holders: { executorId: string; host: string; port: number }[];
+}
 
 export interface RegisterExecutor extends RpcMessage {
   type: typeof Msg.REGISTER_EXECUTOR;
@@ -72,6 +93,22 @@ export interface StatusUpdate extends RpcMessage {
   type: typeof Msg.STATUS_UPDATE;
   executorId: string;
   taskId: number;
+  /** Spark's IndirectTaskResult: the result is a block on the executor, not the body. */
+  indirect?: IndirectResult;
+}
+
+export interface IndirectResult {
+  /** taskresult_<taskId>. */
+  blockId: string;
+  /** Serialized bytes of the result. */
+  size: number;
+  /** Over spark.driver.maxResultSize: the executor dropped the bytes and sends only the size. */
+  dropped?: boolean;
+}
+
+export interface RemoveBlock extends RpcMessage {
+  type: typeof Msg.REMOVE_BLOCK;
+  blockId: string;
 }
 
 export interface Heartbeat extends RpcMessage {

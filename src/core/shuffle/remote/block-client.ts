@@ -3,7 +3,7 @@ import type { Logger } from '../../../log.js';
 import { RpcClient } from '../../../rpc/rpc-client.js';
 import type { RpcConnection, RpcResponse } from '../../../rpc/rpc-connection.js';
 import type { RpcMessage } from '../../../rpc/codec/app-frame.js';
-import { RpcRemoteError } from '../../../rpc/errors.js';
+import { RpcConnectionClosedError, RpcRemoteError, RpcTimeoutError } from '../../../rpc/errors.js';
 import type { BlockAddress } from '../../executor/task-result.js';
 import { BlockFetchError, BlockNotFoundError, BlockUnreachableError } from './errors.js';
 import {
@@ -138,7 +138,8 @@ export class BlockClientPool {
       return await connection.request(message, options);
     } catch (e) {
       // a failed dial was already retried (connectAttempts); an answer from the server is final
-      if (e instanceof RpcRemoteError || this.closed || !connection) throw e;
+      const transport = e instanceof RpcConnectionClosedError || e instanceof RpcTimeoutError;
+      if (!transport || this.closed || !connection) throw e;
       // the old connection is suspect (closed, or silent past the timeout): never reuse it
       this.forget(address, connection);
       const fresh = await this.connection(address);
