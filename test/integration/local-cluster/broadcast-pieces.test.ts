@@ -63,7 +63,8 @@ function cluster(conf: Record<string, string> = {}) {
   contexts.push(sc);
   const messages = (): string[] =>
     records.map((r) => (r.msg === 'executor output' ? String(r.line) : String(r.msg)));
-  return { sc, backend: () => backend!, messages, rawLines: () => raw };
+  // the backend is built once the context's start-up (local dir, then factory) has run
+  return { sc, backend: () => backend!, startedBackend: () => backend, messages, rawLines: () => raw };
 }
 
 interface FetchLine {
@@ -171,10 +172,13 @@ describe(`${MASTER}: broadcast pieces`, () => {
   });
 
   it('fails the job with a clear error when no holder has a good copy of a piece', async () => {
-    const { sc, backend } = cluster({ 'spark.task.maxFailures': '2' });
+    const { sc, startedBackend } = cluster({ 'spark.task.maxFailures': '2' });
     const b = sc.broadcast(table);
+    // the driver registers a broadcast once the backend has started, not within sc.broadcast()
+    const driverCopy = () => startedBackend()?.broadcastPieces.driverPiece(b.id, 3);
+    await waitFor('the driver to register the broadcast', () => driverCopy() !== undefined);
     // before any executor has it, the driver's only copy of piece 3 goes bad
-    const copy = backend().broadcastPieces.driverPiece(b.id, 3)!;
+    const copy = driverCopy()!;
     copy[0] = copy[0]! ^ 0x55;
     const job = sc
       .parallelize([1, 2], 2)
