@@ -3,8 +3,10 @@ import { TsparkError } from '../../errors.js';
 /**
  * No holder could give a good copy of a broadcast piece: each was unreachable,
  * did not have it, or sent bytes that failed the checksum. The task that
- * needed the broadcast fails with this error and is retried (a retry fetches
- * again, with the holders known then).
+ * needed the broadcast fails with this error and is retried: on this
+ * executor, a new fetch from the holders named in the info it was sent
+ * (pieces already verified are kept); on another executor, from the holders
+ * the driver knows when it sends that executor the info.
  */
 export class BroadcastFetchError extends TsparkError {
   constructor(

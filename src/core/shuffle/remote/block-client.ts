@@ -25,9 +25,10 @@ import {
  * once it is told to stop. While a fetch waits, the thread is kept alive by
  * its message port, not by the socket.
  *
- * A chunk request that fails in transport (connection closed, timeout, peer
- * unreachable) is retried once on a fresh connection; an error the server
- * answered with (no such block, a bad request) is not retried.
+ * A chunk request that fails in transport on an open connection (closed,
+ * timed out) is retried once on a fresh connection; dialling has its own
+ * attempts (connectAttempts). An error the server answered with (no such
+ * block, a bad request) is not retried.
  */
 
 export interface BlockClientOptions {
