@@ -96,6 +96,13 @@ export const Config = {
     doc: 'Address the driver endpoint listens on.',
     defaultText: 'spark.driver.host',
   }),
+  DRIVER_BLOCK_MANAGER_PORT: intEntry({
+    key: 'spark.driver.blockManager.port',
+    category: 'Driver',
+    doc: "Port of the driver's block server (cluster and local-cluster modes), which serves broadcast pieces to executors; it listens on spark.driver.bindAddress and is advertised as spark.driver.host. 0 picks a free port.",
+    defaultText: 'spark.blockManager.port',
+    min: 0,
+  }),
   DRIVER_MAX_RESULT_SIZE: bytesEntry({
     key: 'spark.driver.maxResultSize',
     category: 'Driver',
@@ -212,6 +219,27 @@ export const Config = {
     default: 48 * 1024 * 1024,
     defaultText: '48m',
     unit: 'm',
+  }),
+  BROADCAST_BLOCK_SIZE: bytesEntry({
+    key: 'spark.broadcast.blockSize',
+    category: 'Execution',
+    doc: 'Size of the pieces a broadcast value is cut into on a cluster (a bare number is in KiB); executors fetch pieces from the driver and from each other. Local mode passes values to its threads whole.',
+    default: 4 * 1024 * 1024,
+    defaultText: '4m',
+    unit: 'k',
+  }),
+  BROADCAST_CHECKSUM: booleanEntry({
+    key: 'spark.broadcast.checksum',
+    category: 'Execution',
+    doc: 'Whether each broadcast piece carries a checksum (CRC-32) that executors verify; a piece that fails is fetched again from another holder.',
+    default: true,
+  }),
+  TASK_MAX_DIRECT_RESULT_SIZE: bytesEntry({
+    key: 'spark.task.maxDirectResultSize',
+    category: 'Execution',
+    doc: "A cluster executor sends a task result up to this size (a bare number is in bytes) inside its status update; a larger one is kept in the executor's block manager as taskresult_<taskId> and fetched by the driver from its block server. Capped below spark.rpc.message.maxSize. Local mode always passes results directly.",
+    default: 1024 * 1024,
+    defaultText: '1m',
   }),
   STAGE_MAX_CONSECUTIVE_ATTEMPTS: intEntry({
     key: 'spark.stage.maxConsecutiveAttempts',

@@ -199,6 +199,7 @@ export class SparkContext implements RddContext {
         throw new ConfigError('MASTER_NOT_SUPPORTED', `Master '${this.master}' needs the cluster scheduler backend, which this build of the engine was not given. Use --master local[K] for now.`);
       }
       this.backend = factory(m, this.conf, this.localDir);
+      this.backend.setCacheLocator?.((rddId, partition) => [...(this.cacheLocs.get(rddId)?.get(partition) ?? [])]);
       maxFailures = this.conf.require(Config.TASK_MAX_FAILURES);
     }
     const ts = new TaskScheduler(this.backend, maxFailures, this.dag, root.child({ component: 'TaskScheduler' }), this.conf.require(Config.LOCALITY_WAIT), this.clock);

@@ -5,14 +5,29 @@ import type { RpcConnection } from '../rpc/rpc-connection.js';
 import { MAX_FRAME_SIZE_KEY, RpcFrameTooLargeError } from '../rpc/errors.js';
 import { encodeTaskResult } from '../core/scheduler/task-codec.js';
 import type { RpcMessage } from '../rpc/codec/app-frame.js';
+import { Config } from '../conf/registry.js';
+import { rpcSettings } from '../rpc/rpc-settings.js';
+import { SparkConf } from '../conf/spark-conf.js';
+import {
+  BROADCAST_BLOCK_PREFIX,
+  BroadcastPieceStore,
+  type FetchBlock,
+} from '../core/broadcast-pieces/index.js';
+import { BlockClientPool, MemoryBlockSource, type BlockSource } from '../core/shuffle/remote/index.js';
+import { effectiveMaxDirectResultBytes, routeTaskResult, type ResultLimits } from './result-routing.js';
+import { BroadcastReceiver } from './broadcast-receiver.js';
 import {
   Msg,
   type AppConfig,
-  type BroadcastMessage,
+  type BlockLocations,
+  type BroadcastInfo,
+  type BroadcastPiecesHeld,
+  type GetBlockLocations,
   type Heartbeat,
   type HeartbeatResponse,
   type LaunchTask,
   type RegisterExecutor,
+  type RemoveBlock,
   type RetrieveAppConfig,
   type StageBinaryMessage,
   type StatusUpdate,
@@ -42,9 +57,11 @@ export interface ExecutorExit {
   reason: string;
 }
 
-/** An executor's block server as the backend sees it: where it listens, and how to stop it. */
+/** An executor's block server as the backend sees it: where it listens, what it serves, how to stop it. */
 export interface BlockServerHandle {
   readonly address: { host: string; port: number };
+  /** Serves blocks of a prefix (`taskresult_`, `broadcast_`) from `source`. */
+  registerBlockSource?(prefix: string, source: BlockSource): unknown;
   close(): Promise<void>;
 }
 
@@ -69,6 +86,11 @@ export interface ExecutorBackendOptions {
     events: TaskSlotEvents,
     blockServer?: { host: string; port: number },
   ) => Promise<TaskSlots>;
+  /**
+   * Fetches a block from the driver's or a peer's block server (broadcast
+   * pieces). Default: an authenticated BlockClientPool with the application secret.
+   */
+  fetchBlock?: FetchBlock;
   heartbeatIntervalMs?: number;
   driverTimeoutMs?: number;
   /** Passed to RpcClient.connect (attempts, backoff, timeouts). */
@@ -83,6 +105,10 @@ export class ExecutorBackend {
   private connection: RpcConnection | undefined;
   private slots: TaskSlots | undefined;
   private blockServer: BlockServerHandle | undefined;
+  private broadcasts: BroadcastReceiver | undefined;
+  private blockClients: BlockClientPool | undefined;
+  /** Broadcasts whose bytes the task slots have. */
+  private readonly slotBroadcasts = new Set<number>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private lastHeardFromDriver: number;
   private readonly log: Logger;
@@ -90,6 +116,9 @@ export class ExecutorBackend {
   private settle!: (exit: ExecutorExit) => void;
   private readonly exited: Promise<ExecutorExit>;
   private exit: ExecutorExit | undefined;
+  /** Results too large for a StatusUpdate, until the driver fetched them (taskresult_<taskId>). */
+  private readonly taskResults = new MemoryBlockSource();
+  private resultLimits: ResultLimits | undefined;
 
   constructor(private readonly options: ExecutorBackendOptions) {
     this.log = options.logger.child({ component: 'executor', executorId: options.executorId });
@@ -140,6 +169,10 @@ export class ExecutorBackend {
           await this.blockServer.close();
           return this.exit;
         }
+        if (this.blockServer.registerBlockSource) {
+          this.blockServer.registerBlockSource('taskresult_', this.taskResults);
+          this.resultLimits = resultLimits(config.conf, this.options.connectOptions?.maxFrameBytes);
+        }
       }
       this.slots = await this.options.startSlots(
         config.conf,
@@ -158,6 +191,7 @@ export class ExecutorBackend {
         await this.blockServer?.close();
         return this.exit;
       }
+      this.broadcasts = this.startBroadcastReceiver(config.conf, connection);
       await connection.request({
         type: Msg.REGISTER_EXECUTOR,
         executorId: this.options.executorId,
@@ -197,23 +231,153 @@ export class ExecutorBackend {
       return this.slots;
     };
     c.handle(Msg.STAGE_BINARY, (m, ctx) => slots().addBinary((m as StageBinaryMessage).binaryId, ctx.body));
-    c.handle(Msg.BROADCAST, (m, ctx) => slots().addBroadcast((m as BroadcastMessage).id, ctx.body));
-    c.handle(Msg.LAUNCH_TASK, (m, ctx) => {
-      const launch = m as LaunchTask;
-      slots().launch(launch.taskId, ctx.body, launch.binaryId, launch.broadcastIds);
-    });
+    const broadcasts = (): BroadcastReceiver => {
+      if (!this.broadcasts)
+        throw new TsparkError('EXECUTOR_NOT_READY', 'the driver sent a broadcast before this executor registered');
+      return this.broadcasts;
+    };
+    c.handle(Msg.BROADCAST_INFO, (m) => broadcasts().announce(m as BroadcastInfo));
+    c.handle(Msg.LAUNCH_TASK, (m, ctx) => this.launch(slots(), broadcasts(), m as LaunchTask, ctx.body));
     c.handle(Msg.DROP_BINARY, (m) => slots().dropBinary(Number(m.binaryId)));
-    c.handle(Msg.DROP_BROADCAST, (m) => slots().dropBroadcast(Number(m.id)));
+    c.handle(Msg.DROP_BROADCAST, (m) => {
+      const id = Number(m.id);
+      broadcasts().drop(id);
+      this.slotBroadcasts.delete(id);
+      slots().dropBroadcast(id);
+    });
     c.handle(Msg.DROP_RDD, (m) => slots().dropRdd(Number(m.rddId)));
+    c.handle(Msg.REMOVE_BLOCK, (m) => {
+      this.taskResults.remove(String((m as RemoveBlock).blockId));
+    });
     c.handle(Msg.STOP_EXECUTOR, () =>
       this.finish({ code: ExitCode.OK, reason: 'the driver asked this executor to stop' }),
     );
   }
 
+  private startBroadcastReceiver(conf: Record<string, string>, connection: RpcConnection): BroadcastReceiver {
+    let fetchBlock = this.options.fetchBlock;
+    if (!fetchBlock) {
+      const rpc = rpcSettings(new SparkConf(conf));
+      const pool = new BlockClientPool({
+        secret: this.options.secret,
+        logger: this.options.logger,
+        maxFrameBytes: rpc.maxFrameBytes,
+        requestTimeoutMs: rpc.networkTimeoutMs,
+      });
+      this.blockClients = pool;
+      fetchBlock = (address, blockId, options) => pool.fetchBlock(address, blockId, options);
+    }
+    // pieces are served (and reported) only when the block server can serve them
+    let store: BroadcastPieceStore | undefined;
+    if (this.blockServer?.registerBlockSource) {
+      store = new BroadcastPieceStore();
+      this.blockServer.registerBlockSource(BROADCAST_BLOCK_PREFIX, store);
+    }
+    const executorId = this.options.executorId;
+    return new BroadcastReceiver({
+      executorId,
+      fetchBlock,
+      ...(store ? { store } : {}),
+      logger: this.log,
+      reportHeld: (id, pieces) => {
+        if (!connection.isOpen || this.exit) return;
+        connection.send({ type: Msg.BROADCAST_PIECES_HELD, executorId, id, pieces } satisfies BroadcastPiecesHeld);
+      },
+    });
+  }
+
+  /**
+   * Runs a task once the broadcasts it reads are here: at once when they
+   * are, else when their (shared) fetch ends; a failed fetch fails the task.
+   */
+  private launch(slots: TaskSlots, broadcasts: BroadcastReceiver, launch: LaunchTask, task: Buffer): void {
+    const waits: Promise<unknown>[] = [];
+    for (const id of launch.broadcastIds) {
+      if (this.slotBroadcasts.has(id)) continue;
+      // no info: the broadcast was destroyed; the task fails in its slot naming it
+      const value = broadcasts.value(id);
+      if (value === undefined) continue;
+      if (Buffer.isBuffer(value)) this.giveToSlots(slots, id, value);
+      else waits.push(value.then((bytes) => this.giveToSlots(slots, id, bytes)));
+    }
+    const run = (): void => slots.launch(launch.taskId, task, launch.binaryId, launch.broadcastIds);
+    if (waits.length === 0) return run();
+    Promise.all(waits).then(
+      () => {
+        if (!this.exit) run();
+      },
+      (e: unknown) => this.failTask(launch.taskId, e),
+    );
+  }
+
+  private giveToSlots(slots: TaskSlots, id: number, bytes: Buffer): void {
+    if (this.slotBroadcasts.has(id)) return;
+    slots.addBroadcast(id, bytes);
+    this.slotBroadcasts.add(id);
+  }
+
+  /** Reports a task that could not start as failed, with the reason. */
+  private failTask(taskId: number, e: unknown): void {
+    const error = e instanceof Error ? e : new Error(String(e));
+    const code = (error as { code?: unknown }).code;
+    this.log.error({ taskId, err: { message: error.message } }, `Task ${taskId} cannot run: ${error.message}`);
+    this.onTaskResult(
+      taskId,
+      encodeTaskResult({
+        taskId,
+        ok: false,
+        error: { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) },
+        metrics: { runMs: 0 },
+      }),
+    );
+  }
+
+  /**
+   * Asks the driver which other executors hold a cached block, and where
+   * their block servers are (empty when none, or when the driver is gone).
+   */
+  async locateBlock(blockId: string): Promise<{ executorId: string; address: { host: string; port: number } }[]> {
+    const c = this.connection;
+    if (!c?.isOpen || this.state !== 'REGISTERED') return [];
+    const request: GetBlockLocations = { type: Msg.GET_BLOCK_LOCATIONS, executorId: this.options.executorId, blockId };
+    const reply = (await c.request(request)).message as Partial<BlockLocations>;
+    if (!Array.isArray(reply.holders)) return [];
+    return reply.holders.map((h) => ({ executorId: String(h.executorId), address: { host: String(h.host), port: Number(h.port) } }));
+  }
+
+  /** Task results sent so far, by route, for metrics and tests. */
+  get resultsSent(): { direct: number; indirect: number; dropped: number; held: number } {
+    return { ...this.sent, held: this.taskResults.size.blocks };
+  }
+
+  private readonly sent = { direct: 0, indirect: 0, dropped: 0 };
+
   private onTaskResult(taskId: number, result: Uint8Array): void {
     const c = this.connection;
     if (!c?.isOpen) return;
     const update: StatusUpdate = { type: Msg.STATUS_UPDATE, executorId: this.options.executorId, taskId };
+    const route = this.resultLimits ? routeTaskResult(taskId, result.length, this.resultLimits) : { kind: 'direct' as const };
+    if (route.kind !== 'direct') {
+      const dropped = route.kind === 'dropped';
+      if (dropped) {
+        this.sent.dropped++;
+        this.log.warn(
+          { taskId, resultBytes: route.size, maxResultBytes: this.resultLimits!.maxResultBytes },
+          `Result of task ${taskId} (${route.size} bytes) is larger than spark.driver.maxResultSize (${this.resultLimits!.maxResultBytes} bytes): dropped, only its size goes to the driver`,
+        );
+      } else {
+        this.sent.indirect++;
+        const bytes = Buffer.from(result.buffer, result.byteOffset, result.byteLength);
+        this.taskResults.put(route.blockId, bytes);
+        this.log.info(
+          { taskId, resultBytes: route.size, blockId: route.blockId },
+          `Result of task ${taskId} (${route.size} bytes) kept as block ${route.blockId} for the driver to fetch`,
+        );
+      }
+      c.send({ ...update, indirect: { blockId: route.blockId, size: route.size, ...(dropped ? { dropped } : {}) } });
+      return;
+    }
+    this.sent.direct++;
     try {
       c.send(update, result);
     } catch (e) {
@@ -277,6 +441,8 @@ export class ExecutorBackend {
     const log = exit.code === ExitCode.OK ? this.log.info.bind(this.log) : this.log.error.bind(this.log);
     log({ exitCode: exit.code }, `Executor ${this.options.executorId} stopping: ${exit.reason}`);
     const slots = this.slots;
+    this.broadcasts?.close();
+    this.blockClients?.close();
     void (async () => {
       try {
         await slots?.stop();
@@ -303,4 +469,14 @@ export class ExecutorBackend {
     this.log.debug({ from, to }, 'executor state');
     this.state = to;
   }
+}
+
+/** The routing limits of this application's results (spark.task.maxDirectResultSize, spark.driver.maxResultSize). */
+function resultLimits(appConf: Record<string, string>, maxFrameBytes: number | undefined): ResultLimits {
+  const conf = new SparkConf(appConf);
+  const frame = maxFrameBytes ?? conf.require(Config.RPC_MESSAGE_MAX_SIZE);
+  return {
+    maxDirectBytes: effectiveMaxDirectResultBytes(conf.require(Config.TASK_MAX_DIRECT_RESULT_SIZE), frame),
+    maxResultBytes: conf.require(Config.DRIVER_MAX_RESULT_SIZE),
+  };
 }

@@ -17,6 +17,7 @@ import { ExecutorBackend } from './executor-backend.js';
 import { readApplicationSecret } from './executor-secret.js';
 import { WorkerThreadPool, slotShuffleDirs } from './worker-pool.js';
 import { ShuffleBlockServer, ShuffleFileResolver } from '../core/shuffle/remote/index.js';
+import { ExecutorBlockManager } from './block-manager.js';
 
 async function main(): Promise<number> {
   const log = createRootLogger({ name: 'executor' });
@@ -43,7 +44,26 @@ async function main(): Promise<number> {
       (process.env.LOCAL_DIRS ?? fileConf.get('spark.local.dir') ?? '').split(',')[0]?.trim() || tmpdir();
     const localDir = await mkdtemp(join(base, `tspark-executor-${args.executorId}-`));
     const heapBytes = v8.getHeapStatistics().heap_size_limit;
-    const backend = new ExecutorBackend({
+    // one cache per executor process, shared by its task threads and served to other executors
+    let blockManager: ExecutorBlockManager | undefined;
+    const blockManagerFor = (appConf: Record<string, string>): ExecutorBlockManager => {
+      if (!blockManager) {
+        const app = new SparkConf(appConf);
+        const fraction = Number(appConf['spark.memory.fraction'] ?? '0.6');
+        blockManager = new ExecutorBlockManager({
+          executorId: args.executorId,
+          dir: join(localDir, 'blocks'),
+          storageMemoryBytes: Math.floor(heapBytes * fraction * 0.5),
+          secret,
+          logger: log,
+          maxFrameBytes: rpcSettings(app).maxFrameBytes,
+          requestTimeoutMs: rpcSettings(app).networkTimeoutMs,
+        });
+        blockManager.setLocator((blockId) => backend.locateBlock(blockId));
+      }
+      return blockManager;
+    };
+    const backend: ExecutorBackend = new ExecutorBackend({
       executorId: args.executorId,
       host,
       cores: args.cores,
@@ -55,9 +75,9 @@ async function main(): Promise<number> {
       driverTimeoutMs: rpc.networkTimeoutMs,
       connectOptions: { maxFrameBytes: rpc.maxFrameBytes, requestTimeoutMs: rpc.requestTimeoutMs },
       // the block server listens on the executor's host (the NodeManager's on YARN) and serves this executor's shuffle files
-      startBlockServer: (appConf) => {
+      startBlockServer: async (appConf) => {
         const app = new SparkConf(appConf);
-        return ShuffleBlockServer.start({
+        const server = await ShuffleBlockServer.start({
           bindAddress: host,
           advertisedHost: host,
           port: app.require(Config.BLOCK_MANAGER_PORT),
@@ -67,6 +87,8 @@ async function main(): Promise<number> {
           executorId: args.executorId,
           maxFrameBytes: rpcSettings(app).maxFrameBytes,
         });
+        server.registerBlockSource('rdd_', blockManagerFor(appConf));
+        return server;
       },
       startSlots: (conf, events, blockServer) => {
         const appRpc = rpcSettings(new SparkConf(conf));
@@ -82,6 +104,7 @@ async function main(): Promise<number> {
             logger: log,
             ...(blockServer
               ? {
+                  cachePort: () => blockManagerFor(conf).connectTaskThread(),
                   blockManager: {
                     address: blockServer,
                     secret,
@@ -99,6 +122,7 @@ async function main(): Promise<number> {
       process.once(signal, () => backend.stop(`received ${signal}`, ExitCode.APP_KILLED));
     }
     const exit = await backend.run();
+    await blockManager?.close();
     await rm(localDir, { recursive: true, force: true });
     return exit.code;
   } catch (e) {

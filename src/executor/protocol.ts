@@ -1,24 +1,32 @@
 import type { RpcMessage } from '../rpc/codec/app-frame.js';
+import type { BroadcastManifest, PieceLocations } from '../core/broadcast-pieces/index.js';
 
 /**
  * Messages between the driver endpoint and an executor process (Spark's
- * CoarseGrainedClusterMessages). Bulk bytes (stage binaries, broadcast
- * values, tasks, task results) travel as RPC bodies, never inside the
- * message. TCP keeps them in order: a stage binary or broadcast sent before
- * a LaunchTask arrives before it.
+ * CoarseGrainedClusterMessages). Bulk bytes (stage binaries, tasks, task
+ * results) travel as RPC bodies, never inside the message. TCP keeps them in
+ * order: a stage binary or broadcast info sent before a LaunchTask arrives
+ * before it. Broadcast values never cross this connection: the executor
+ * fetches their pieces from block servers (docs/internals/broadcast.md).
  *
  * Executor -> driver
  *   request  RetrieveAppConfig     -> AppConfig (before the executor starts its task slots)
  *   request  RegisterExecutor      -> RegisteredExecutor (or an error: refused); tasks may follow at once
  *                                     (carries the executor's block server port, when it runs one)
- *   one-way  StatusUpdate          body = encodeTaskResult(...) bytes
+ *   one-way  StatusUpdate          body = encodeTaskResult(...) bytes; or, for a result over
+ *                                  spark.task.maxDirectResultSize, no body and `indirect` = the
+ *                                  block (taskresult_<taskId>) to fetch from the executor's block server
  *   request  Heartbeat             -> HeartbeatResponse
- * Reducer (another executor's task thread) -> block server: see src/core/shuffle/remote/protocol.ts.
+ *   one-way  BroadcastPiecesHeld   pieces of a broadcast this executor fetched, checked and now serves
+ *   request  GetBlockLocations     -> BlockLocations (which other executors hold a cached block, and
+ *                                     their block servers: a task needs a partition cached elsewhere)
+ * Reducer (another executor's task thread) or broadcast fetch -> block server: see src/core/shuffle/remote/protocol.ts.
  * Driver -> executor
  *   one-way  StageBinary           body = encodeStageBinary(...) bytes
- *   one-way  Broadcast             body = v8-serialized value
+ *   one-way  BroadcastInfo         a broadcast's manifest and piece locations (no body)
  *   one-way  LaunchTask            body = encodeTask(...) bytes
  *   one-way  DropBinary | DropBroadcast | DropRdd | StopExecutor
+ *   one-way  RemoveBlock           { blockId }: the driver fetched (or gave up on) a block it was offered
  */
 
 export const Msg = {
@@ -30,13 +38,30 @@ export const Msg = {
   HEARTBEAT: 'Heartbeat',
   HEARTBEAT_RESPONSE: 'HeartbeatResponse',
   STAGE_BINARY: 'StageBinary',
-  BROADCAST: 'Broadcast',
+  BROADCAST_INFO: 'BroadcastInfo',
+  BROADCAST_PIECES_HELD: 'BroadcastPiecesHeld',
   LAUNCH_TASK: 'LaunchTask',
   DROP_BINARY: 'DropBinary',
   DROP_BROADCAST: 'DropBroadcast',
   DROP_RDD: 'DropRdd',
   STOP_EXECUTOR: 'StopExecutor',
+  REMOVE_BLOCK: 'RemoveBlock',
+  GET_BLOCK_LOCATIONS: 'GetBlockLocations',
+  BLOCK_LOCATIONS: 'BlockLocations',
 } as const;
+
+export interface GetBlockLocations extends RpcMessage {
+  type: typeof Msg.GET_BLOCK_LOCATIONS;
+  executorId: string;
+  /** rdd_<rddId>_<partition>. */
+  blockId: string;
+}
+
+export interface BlockLocations extends RpcMessage {
+  type: typeof Msg.BLOCK_LOCATIONS;
+  /** Live executors other than the asking one that hold the block, with their block servers. */
+  holders: { executorId: string; host: string; port: number }[];
+}
 
 export interface RegisterExecutor extends RpcMessage {
   type: typeof Msg.REGISTER_EXECUTOR;
@@ -68,6 +93,22 @@ export interface StatusUpdate extends RpcMessage {
   type: typeof Msg.STATUS_UPDATE;
   executorId: string;
   taskId: number;
+  /** Spark's IndirectTaskResult: the result is a block on the executor, not the body. */
+  indirect?: IndirectResult;
+}
+
+export interface IndirectResult {
+  /** taskresult_<taskId>. */
+  blockId: string;
+  /** Serialized bytes of the result. */
+  size: number;
+  /** Over spark.driver.maxResultSize: the executor dropped the bytes and sends only the size. */
+  dropped?: boolean;
+}
+
+export interface RemoveBlock extends RpcMessage {
+  type: typeof Msg.REMOVE_BLOCK;
+  blockId: string;
 }
 
 export interface Heartbeat extends RpcMessage {
@@ -86,7 +127,7 @@ export interface LaunchTask extends RpcMessage {
   type: typeof Msg.LAUNCH_TASK;
   taskId: number;
   binaryId: number;
-  /** Broadcasts the task reads; each was sent (Broadcast) before the task. */
+  /** Broadcasts the task reads; the info of each was sent (BroadcastInfo) before the task. */
   broadcastIds: number[];
 }
 
@@ -95,7 +136,17 @@ export interface StageBinaryMessage extends RpcMessage {
   binaryId: number;
 }
 
-export interface BroadcastMessage extends RpcMessage {
-  type: typeof Msg.BROADCAST;
+/**
+ * What an executor needs to fetch a broadcast: its pieces' sizes and
+ * checksums, and which block servers (the driver's, executors') hold each.
+ */
+export interface BroadcastInfo extends RpcMessage, BroadcastManifest, PieceLocations {
+  type: typeof Msg.BROADCAST_INFO;
+}
+
+export interface BroadcastPiecesHeld extends RpcMessage {
+  type: typeof Msg.BROADCAST_PIECES_HELD;
+  executorId: string;
   id: number;
+  pieces: number[];
 }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
 import type { Logger } from '../log.js';
 import type {
   ExecutorBlockManagerOptions,
@@ -34,6 +34,8 @@ export interface WorkerPoolOptions {
    * configuration or a log): tasks fetch remote shuffle blocks themselves.
    */
   blockManager?: ExecutorBlockManagerOptions;
+  /** A port to the executor's one cache for each task thread (block-manager.ts); without it each thread caches alone. */
+  cachePort?: () => MessagePort;
 }
 
 /** A task slot's own directory under the executor's. */
@@ -91,7 +93,10 @@ export class WorkerThreadPool implements TaskSlots {
       storageMemoryBytes: this.options.storageMemoryBytes,
       ...(this.options.blockManager ? { blockManager: this.options.blockManager } : {}),
     };
-    const worker = new Worker(this.script.path, { workerData: data });
+    const cachePort = this.options.cachePort?.();
+    const worker = cachePort
+      ? new Worker(this.script.path, { workerData: { ...data, cachePort }, transferList: [cachePort] })
+      : new Worker(this.script.path, { workerData: data });
     const slot: Slot = { worker, queue: [], binaries: new Set(), broadcasts: new Set() };
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     worker.on('error', (err) => this.lost(index, `crashed: ${err.message}`));

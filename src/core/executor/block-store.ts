@@ -1,11 +1,13 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeBatch, encodeBatch, frameBatch, decodeFramedStream } from '../serde.js';
+import { bufferHandle, type BlockHandle, type BlockSource } from '../shuffle/remote/block-source.js';
 
 /**
- * Cached RDD partitions of one executor (persist/cache). Blocks are stored
- * serialized (node:v8, one buffer per batch): sizes are exact, and a later
- * function that mutates its input cannot change the cached data.
+ * Cached RDD partitions (persist/cache). A block is stored as a framed
+ * stream of serialized batches (`frameBatch`: u32 length + node:v8 payload),
+ * the same bytes in memory, on disk and on the wire to another executor:
+ * sizes are exact, a later function that mutates its input cannot change the
+ * cached data, and serving a block to a peer is a plain byte range.
  *
  * MEMORY_ONLY keeps a block if it fits the storage budget and otherwise skips
  * caching it (the partition is recomputed from lineage next time, as Spark
@@ -14,9 +16,32 @@ import { decodeBatch, encodeBatch, frameBatch, decodeFramedStream } from '../ser
  */
 export type StorageLevelName = 'MEMORY_ONLY' | 'MEMORY_AND_DISK' | 'DISK_ONLY';
 
-export class BlockStore {
-  private readonly memory = new Map<string, Buffer[]>();
-  private readonly disk = new Map<string, string>();
+/** A cached block as a task reads it. */
+export interface CachedBlock {
+  /** The framed batches. */
+  bytes: Buffer;
+  /** Read from another executor's block server (not held by this executor). */
+  remote?: boolean;
+}
+
+/**
+ * The cache as a task sees it (ExecutorState.blocks): the executor's own
+ * BlockStore in local mode; on a cluster executor, a client of the one store
+ * in the executor's main thread (cache-port.ts), shared by its task threads.
+ */
+export interface CacheStore {
+  /** The block, from this executor or (cluster) a peer holding it; undefined: compute it. */
+  get(blockId: string): Promise<CachedBlock | undefined>;
+  /** Stores a fully computed partition; returns whether this executor now holds it. */
+  put(blockId: string, bytes: Buffer, level: StorageLevelName): Promise<boolean>;
+  removeRdd(rddId: number): Promise<void>;
+  /** Drops every block (the executor is stopping). */
+  clear(): Promise<void>;
+}
+
+export class BlockStore implements CacheStore, BlockSource {
+  private readonly memory = new Map<string, Buffer>();
+  private readonly disk = new Map<string, { path: string; length: number }>();
   private memoryUsed = 0;
 
   constructor(
@@ -32,50 +57,85 @@ export class BlockStore {
     return this.memory.has(id) || this.disk.has(id);
   }
 
-  async *read(id: string): AsyncGenerator<unknown[]> {
+  /** Bytes of blocks held in memory (counted against the storage budget). */
+  get memoryBytes(): number {
+    return this.memoryUsed;
+  }
+
+  /** Blocks held, in memory or on disk. */
+  get blockCount(): number {
+    return this.memory.size + this.disk.size;
+  }
+
+  async get(id: string): Promise<CachedBlock | undefined> {
     const mem = this.memory.get(id);
-    if (mem) {
-      for (const buf of mem) yield decodeBatch(buf);
-      return;
-    }
-    const path = this.disk.get(id);
-    if (path) {
-      const bytes = await readFile(path);
-      yield* decodeFramedStream((async function* () { yield bytes; })());
+    if (mem) return { bytes: mem };
+    const file = this.disk.get(id);
+    if (!file) return undefined;
+    try {
+      return { bytes: await readFile(file.path) };
+    } catch {
+      // removed under us (removeRdd, clear): recompute
+      return undefined;
     }
   }
 
-  /** Stores a fully computed partition; returns whether it was stored. */
-  async put(id: string, batches: unknown[][], level: StorageLevelName): Promise<boolean> {
+  async put(id: string, bytes: Buffer, level: StorageLevelName): Promise<boolean> {
+    // two tasks computed the same partition at once: the first copy stays
+    if (this.has(id)) return true;
     if (level !== 'DISK_ONLY') {
-      const bufs = batches.map((b) => encodeBatch(b));
-      const size = bufs.reduce((n, b) => n + b.length, 0);
-      if (this.memoryUsed + size <= this.memoryLimit) {
-        this.memory.set(id, bufs);
-        this.memoryUsed += size;
+      if (this.memoryUsed + bytes.length <= this.memoryLimit) {
+        this.memory.set(id, bytes);
+        this.memoryUsed += bytes.length;
         return true;
       }
       if (level === 'MEMORY_ONLY') return false;
     }
     await mkdir(this.dir, { recursive: true });
     const path = join(this.dir, `${id}.blk`);
-    await writeFile(path, Buffer.concat(batches.map((b) => frameBatch(b))));
-    this.disk.set(id, path);
+    await writeFile(path, bytes);
+    this.disk.set(id, { path, length: bytes.length });
     return true;
+  }
+
+  /** Serves a cached block to another executor (the block server's `rdd_` source). */
+  open(id: string): Promise<BlockHandle | undefined> {
+    const mem = this.memory.get(id);
+    if (mem) return Promise.resolve(bufferHandle(mem));
+    const file = this.disk.get(id);
+    if (!file) return Promise.resolve(undefined);
+    return Promise.resolve({
+      length: file.length,
+      read: async (offset, length) => {
+        const handle = await open(file.path, 'r');
+        try {
+          const buf = Buffer.allocUnsafe(length);
+          let read = 0;
+          while (read < length) {
+            const { bytesRead } = await handle.read(buf, read, length - read, offset + read);
+            if (bytesRead === 0) throw new Error(`${file.path} is shorter than the ${file.length} bytes stored`);
+            read += bytesRead;
+          }
+          return buf;
+        } finally {
+          await handle.close();
+        }
+      },
+    });
   }
 
   async removeRdd(rddId: number): Promise<void> {
     const prefix = `rdd_${rddId}_`;
-    for (const [id, bufs] of this.memory) {
+    for (const [id, bytes] of this.memory) {
       if (id.startsWith(prefix)) {
-        this.memoryUsed -= bufs.reduce((n, b) => n + b.length, 0);
+        this.memoryUsed -= bytes.length;
         this.memory.delete(id);
       }
     }
-    for (const [id, path] of this.disk) {
+    for (const [id, file] of this.disk) {
       if (id.startsWith(prefix)) {
-        await rm(path, { force: true });
         this.disk.delete(id);
+        await rm(file.path, { force: true });
       }
     }
   }
@@ -83,7 +143,8 @@ export class BlockStore {
   async clear(): Promise<void> {
     this.memory.clear();
     this.memoryUsed = 0;
-    for (const path of this.disk.values()) await rm(path, { force: true });
+    const files = [...this.disk.values()];
     this.disk.clear();
+    for (const f of files) await rm(f.path, { force: true });
   }
 }

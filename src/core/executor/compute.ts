@@ -17,7 +17,7 @@ import { BlockStore, type StorageLevelName } from './block-store.js';
 import { applyNarrowOps } from './narrow-ops.js';
 import { readShuffle } from './shuffle-adapter.js';
 import { readTextSplit } from '../io/text-input.js';
-import { decodeFramedStream } from '../serde.js';
+import { decodeFramedStream, frameBatch } from '../serde.js';
 import type { TaskRun } from './task-run.js';
 import { countBytes } from '../io/count-bytes.js';
 
@@ -30,19 +30,29 @@ export function compute(spec: RddSpec, partition: Partition, run: TaskRun): Asyn
   return computeUncached(spec, partition, run);
 }
 
+/**
+ * A cached RDD's partition: read from the cache (this executor's, or on a
+ * cluster a peer's that holds it), else computed from lineage and offered to
+ * the cache once fully computed. A task that stops early caches nothing.
+ */
 async function* cached(spec: RddSpec, partition: Partition, run: TaskRun): AsyncGenerator<unknown[]> {
   const id = BlockStore.blockId(spec.rddId, partition.index);
   const blocks = run.state.blocks;
-  if (blocks.has(id)) {
-    yield* blocks.read(id);
+  const hit = await blocks.get(id);
+  if (hit) {
+    yield* decodeFramedStream(once(hit.bytes));
     return;
   }
-  const batches: unknown[][] = [];
+  const frames: Buffer[] = [];
   for await (const b of computeUncached(spec, partition, run)) {
-    batches.push(b);
+    frames.push(frameBatch(b));
     yield b;
   }
-  if (await blocks.put(id, batches, spec.cache!.level as StorageLevelName)) run.cachedBlocks.push({ rddId: spec.rddId, partition: partition.index });
+  if (await blocks.put(id, Buffer.concat(frames), spec.cache!.level as StorageLevelName)) run.cachedBlocks.push({ rddId: spec.rddId, partition: partition.index });
+}
+
+async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
+  yield bytes;
 }
 
 async function* computeUncached(spec: RddSpec, partition: Partition, run: TaskRun): AsyncGenerator<unknown[]> {

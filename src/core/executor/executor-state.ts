@@ -6,7 +6,9 @@ import { installHadoopFileSystems } from '../io/hadoop-file-systems.js';
 import { fileSystemFor } from '../io/registry.js';
 import type { FileSystem } from '../io/file-system.js';
 import { ExecutorAccumulator, ExecutorBroadcast, TaskAccumulatorUpdates, type AccumulatorKind } from './accumulator-updates.js';
-import { BlockStore } from './block-store.js';
+import type { MessagePort } from 'node:worker_threads';
+import { BlockStore, type CacheStore } from './block-store.js';
+import { PortCacheClient } from './cache-port.js';
 import { installRuntime } from '../../app/runtime.js';
 
 /**
@@ -21,14 +23,20 @@ export interface ExecutorOptions {
   localDir: string;
   /** Shuffle buffer bytes one task may hold before it spills. */
   taskMemoryBytes: number;
-  /** Bytes of cached blocks this executor keeps in memory. */
+  /** Bytes of cached blocks this executor keeps in memory (unused with `cachePort`). */
   storageMemoryBytes: number;
+  /**
+   * A port to the executor process's one cache (cluster executors): its task
+   * threads share cached blocks, and it reads blocks held by other executors.
+   * Without it (local mode) this thread keeps its own BlockStore.
+   */
+  cachePort?: MessagePort;
 }
 
 export class ExecutorState implements RebuildContext {
   readonly conf: SparkConf;
   readonly broadcasts = new Map<number, unknown>();
-  readonly blocks: BlockStore;
+  readonly blocks: CacheStore;
   private readonly modules = new Map<string, Promise<Record<string, unknown>>>();
   private readonly rebuilt = new WeakMap<FunctionSpec, Promise<RebuiltFunction>>();
   /** Accumulator updates of the task running now (one task at a time per executor slot). */
@@ -38,7 +46,9 @@ export class ExecutorState implements RebuildContext {
     this.conf = new SparkConf(options.conf);
     // hdfs: from the HDFS keys the driver put into the conf (each worker thread has its own registry)
     installHadoopFileSystems();
-    this.blocks = new BlockStore(options.localDir, options.storageMemoryBytes);
+    this.blocks = options.cachePort
+      ? new PortCacheClient(options.cachePort)
+      : new BlockStore(options.localDir, options.storageMemoryBytes);
   }
 
   fileSystem(path: string): FileSystem {

@@ -37,6 +37,15 @@ export interface SchedulerBackendClient {
    * a local worker thread, whose files stay on the shared disk.
    */
   executorLost(executorId: string, reason: string, options?: { shuffleFilesLost?: boolean }): void;
+  /**
+   * A task's result of `bytes` waits on its executor (an indirect result):
+   * false when the driver does not want it (its task set is gone, or the bytes
+   * break spark.driver.maxResultSize, which aborts the task set). A true answer
+   * has counted the bytes; the result follows through statusUpdate without `resultBytes`.
+   */
+  canFetchResult?(taskId: number, bytes: number): boolean;
+  /** The indirect result of a task could not be fetched (its executor is gone): the task runs again. */
+  taskResultLost?(executorId: string, taskId: number, reason: string): void;
 }
 
 export interface SchedulerBackend {
@@ -53,5 +62,10 @@ export interface SchedulerBackend {
   releaseBinary(binaryId: number): void;
   /** Drops cached blocks of an RDD on every executor. */
   removeRdd(rddId: number): void;
+  /**
+   * How to learn which executors hold a cached RDD partition (the driver's
+   * cache locations), for executors that fetch cached blocks from each other.
+   */
+  setCacheLocator?(locate: (rddId: number, partition: number) => readonly string[]): void;
   stop(): Promise<void>;
 }

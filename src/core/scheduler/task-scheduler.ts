@@ -145,6 +145,26 @@ export class TaskScheduler implements SchedulerBackendClient {
     if (this.managers.some((m) => m.hasPending)) this.backend.reviveOffers();
   }
 
+  canFetchResult(taskId: number, bytes: number): boolean {
+    const tsm = this.taskIdToManager.get(taskId);
+    if (!tsm) return false;
+    if (this.exceedsMaxResultSize(tsm, bytes)) {
+      this.taskIdToManager.delete(taskId);
+      this.prune();
+      return false;
+    }
+    return true;
+  }
+
+  taskResultLost(_executorId: string, taskId: number, reason: string): void {
+    const tsm = this.taskIdToManager.get(taskId);
+    if (!tsm) return;
+    this.taskIdToManager.delete(taskId);
+    tsm.taskResultLost(taskId, reason);
+    this.prune();
+    this.backend.reviveOffers();
+  }
+
   /** Spark's canFetchMoreResults: counts a result task's bytes; past the limit aborts its task set (true). */
   private exceedsMaxResultSize(tsm: TaskSetManager, bytes: number): boolean {
     if (this.maxResultBytes <= 0 || tsm.zombie) return false;

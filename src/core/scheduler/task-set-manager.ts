@@ -162,6 +162,15 @@ export class TaskSetManager {
     }
   }
 
+  /** A task finished but its result, kept on its executor, could not be fetched: it runs again, as a lost executor's task does. */
+  taskResultLost(taskId: number, reason: string): void {
+    const info = this.running.get(taskId);
+    if (!info) return;
+    this.running.delete(taskId);
+    if (this.successful[info.index]) return;
+    this.failed(info.index, { name: 'TaskResultLost', message: `the result of task ${taskId} could not be fetched from executor ${info.executorId}: ${reason}` });
+  }
+
   private failed(index: number, error: RemoteError): void {
     if (this.zombie) return;
     this.failures[index]!++;

@@ -1,6 +1,7 @@
 import { Config } from '../../conf/registry.js';
 import type { SparkConf } from '../../conf/spark-conf.js';
 import { ClusterSchedulerBackend } from '../../core/scheduler/cluster/cluster-backend.js';
+import { broadcastPieceSettings } from '../../core/scheduler/cluster/driver-broadcasts.js';
 import { executorConf } from '../../core/scheduler/cluster/local-cluster.js';
 import { ConfigError } from '../../errors.js';
 import type { Credentials } from '../../hadoop/security/credentials.js';
@@ -68,6 +69,7 @@ export function yarnDriverBackend(input: YarnDriverBackendInput): ClusterSchedul
     stopTimeoutMs: YARN_STOP_TIMEOUT_MS,
     maxFrameBytes: rpc.maxFrameBytes,
     requestTimeoutMs: rpc.requestTimeoutMs,
+    broadcast: broadcastPieceSettings(conf),
     launcher: input.launcher,
     logger: input.logger.child({ component: 'ClusterSchedulerBackend' }),
   });

@@ -1,6 +1,7 @@
 import { Config } from '../../conf/registry.js';
 import type { SparkConf } from '../../conf/spark-conf.js';
 import { ClusterSchedulerBackend } from '../../core/scheduler/cluster/cluster-backend.js';
+import { broadcastPieceSettings } from '../../core/scheduler/cluster/driver-broadcasts.js';
 import { executorConf } from '../../core/scheduler/cluster/local-cluster.js';
 import type { Logger } from '../../log.js';
 import { resolveDriverEndpointAddress } from '../../rpc/endpoint-address.js';
@@ -57,6 +58,7 @@ export function clientModeDriverBackend(input: ClientDriverBackendInput): Cluste
     stopTimeoutMs: YARN_STOP_TIMEOUT_MS,
     maxFrameBytes: rpc.maxFrameBytes,
     requestTimeoutMs: rpc.requestTimeoutMs,
+    broadcast: broadcastPieceSettings(conf),
     launcher: input.launcher,
     extraHandlers: input.launcher.handlers,
     logger: input.logger.child({ component: 'ClusterSchedulerBackend' }),

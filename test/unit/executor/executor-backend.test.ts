@@ -5,6 +5,7 @@ import { ExecutorBackend, type ExecutorBackendOptions } from '../../../src/execu
 import { parseDriverUrl, parseExecutorArgs } from '../../../src/executor/executor-args.js';
 import { Msg } from '../../../src/executor/protocol.js';
 import { decodeTaskResult } from '../../../src/core/scheduler/task-codec.js';
+import { pieceChecksum } from '../../../src/core/broadcast-pieces/index.js';
 import { readApplicationSecret } from '../../../src/executor/executor-secret.js';
 import { writeTokenStorage } from '../../../src/hadoop/security/credentials.js';
 import type { TaskSlotEvents, TaskSlots } from '../../../src/executor/task-slots.js';
@@ -133,7 +134,14 @@ describe('ExecutorBackend', () => {
   it('fetches the configuration, starts its slots, registers, runs tasks and reports results, stops when told', async () => {
     const driver = await fakeDriver();
     servers.push(driver.server);
-    const { backend: b, slots } = backend(driver.server);
+    const fetched: string[] = [];
+    const { backend: b, slots } = backend(driver.server, {
+      fetchBlock: async (address, blockId) => {
+        fetched.push(`${address.host}:${address.port} ${blockId}`);
+        await new Promise((r) => setTimeout(r, 20));
+        return Buffer.from('bc');
+      },
+    });
     const exit = b.run();
     const c = await driver.registered;
     expect(driver.seen.slice(0, 2)).toEqual([
@@ -142,25 +150,35 @@ describe('ExecutorBackend', () => {
     ]);
     await until(() => b.currentState === 'REGISTERED');
 
-    c.send({ type: Msg.BROADCAST, id: 3 }, Buffer.from('bc'));
+    // broadcast 3 ('bc') is one piece the executor fetches from the driver's block server
+    c.send({
+      type: Msg.BROADCAST_INFO,
+      id: 3,
+      totalBytes: 2,
+      pieces: [{ length: 2, checksum: pieceChecksum(Buffer.from('bc')) }],
+      holders: [{ id: 'driver', host: 'driver-host', port: 4040 }],
+      pieceHolders: [[0]],
+    });
     c.send({ type: Msg.STAGE_BINARY, binaryId: 1 }, Buffer.from('bin'));
     c.send({ type: Msg.LAUNCH_TASK, taskId: 10, binaryId: 1, broadcastIds: [3] }, Buffer.from('abc'));
     c.send({ type: Msg.LAUNCH_TASK, taskId: 11, binaryId: 1, broadcastIds: [] }, Buffer.from('xyz'));
     await until(() => driver.results.length === 2);
-    expect(driver.results).toEqual([
+    expect(driver.results.sort((a, b) => a.taskId - b.taskId)).toEqual([
       { taskId: 10, body: 'cba' },
       { taskId: 11, body: 'zyx' },
     ]);
+    expect(fetched).toEqual(['driver-host:4040 broadcast_3_piece0']);
     c.send({ type: Msg.DROP_BINARY, binaryId: 1 });
     c.send({ type: Msg.DROP_BROADCAST, id: 3 });
     c.send({ type: Msg.DROP_RDD, rddId: 5 });
     c.send({ type: Msg.STOP_EXECUTOR });
     expect(await exit).toEqual({ code: ExitCode.OK, reason: 'the driver asked this executor to stop' });
+    // task 11 needs no broadcast: it does not wait for task 10's fetch
     expect(slots().calls).toEqual([
-      'broadcast 3 bc',
       'binary 1 bin',
-      'launch 10 1 [3]',
       'launch 11 1 []',
+      'broadcast 3 bc',
+      'launch 10 1 [3]',
       'dropBinary 1',
       'dropBroadcast 3',
       'dropRdd 5',

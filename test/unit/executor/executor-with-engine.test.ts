@@ -16,14 +16,19 @@ import { Msg } from '../../../src/executor/protocol.js';
 import { WorkerThreadPool } from '../../../src/executor/worker-pool.js';
 import type { RpcConnection } from '../../../src/rpc/rpc-connection.js';
 import { RpcServer } from '../../../src/rpc/rpc-server.js';
+import {
+  DEFAULT_BROADCAST_PIECE_SETTINGS,
+  DriverBroadcasts,
+} from '../../../src/core/scheduler/cluster/driver-broadcasts.js';
 
 /**
  * The executor backend with real worker threads, driven by a real
  * SparkContext through a deliberately minimal driver-side backend written
  * here (one executor, no loss handling, no locality): enough to show that
- * tasks, stage binaries, broadcasts and results cross the authenticated
- * connection and run through the engine's own task runner. The real cluster
- * scheduler backend is separate work.
+ * tasks, stage binaries and results cross the authenticated connection,
+ * broadcasts come in pieces from the driver's block server (DriverBroadcasts,
+ * 8-byte pieces here), and all run through the engine's own task runner.
+ * The real cluster scheduler backend is tested in test/unit/core/cluster.
  */
 
 const SECRET = 'engine-test-secret';
@@ -40,14 +45,26 @@ class MinimalDriverBackend implements SchedulerBackend {
         broadcasts: Set<number>;
       }
     | undefined;
-  private readonly broadcasts = new Map<number, Buffer>();
+  private readonly broadcasts = new DriverBroadcasts({
+    ...DEFAULT_BROADCAST_PIECE_SETTINGS,
+    blockSize: 8,
+    bindAddress: '127.0.0.1',
+    advertisedHost: '127.0.0.1',
+    secret: Buffer.from(SECRET),
+    logger: silentLogger(),
+  });
   private client: SchedulerBackendClient | undefined;
   exit: Promise<ExecutorExit> | undefined;
+
+  get piecesServed(): number {
+    return this.broadcasts.piecesServed;
+  }
 
   constructor(private readonly localDir: string) {}
 
   async start(client: SchedulerBackendClient): Promise<void> {
     this.client = client;
+    await this.broadcasts.start();
     const server = await RpcServer.listen({
       bindAddress: '127.0.0.1',
       port: 0,
@@ -119,7 +136,8 @@ class MinimalDriverBackend implements SchedulerBackend {
   private launch(l: TaskLaunch): void {
     const e = this.executor!;
     for (const id of l.broadcastIds) {
-      if (!e.broadcasts.has(id)) e.connection.send({ type: Msg.BROADCAST, id }, this.broadcasts.get(id)!);
+      const info = e.broadcasts.has(id) ? undefined : this.broadcasts.info(id, () => undefined);
+      if (info) e.connection.send(info);
       e.broadcasts.add(id);
     }
     if (!e.binaries.has(l.binaryId))
@@ -133,9 +151,10 @@ class MinimalDriverBackend implements SchedulerBackend {
   }
 
   registerBroadcast(id: number, bytes: Buffer): void {
-    this.broadcasts.set(id, bytes);
+    this.broadcasts.register(id, bytes);
   }
-  removeBroadcast(id: number): void {
+  removeBroadcast(id: number, destroy: boolean): void {
+    if (destroy) this.broadcasts.destroy(id);
     if (this.executor?.broadcasts.delete(id)) this.executor.connection.send({ type: Msg.DROP_BROADCAST, id });
   }
   releaseBinary(binaryId: number): void {
@@ -150,6 +169,7 @@ class MinimalDriverBackend implements SchedulerBackend {
     this.executor?.connection.send({ type: Msg.STOP_EXECUTOR });
     await this.exit;
     await this.server?.close();
+    await this.broadcasts.stop();
   }
 }
 
@@ -208,6 +228,8 @@ describe('executor backend running real tasks', () => {
       .map((x: number, env: { names: typeof names }) => env.names.value.get(x), { names })
       .collect();
     expect(looked).toEqual(['one', 'two', 'one']);
+    // the value came from the driver's block server, in pieces
+    expect(backend!.piecesServed).toBeGreaterThan(1);
   });
 
   it('stops the executor cleanly with the context', async () => {

@@ -6,13 +6,24 @@ import type { DriverEndpointAddress } from '../../../rpc/endpoint-address.js';
 import {
   Msg,
   type AppConfig,
+  type BroadcastPiecesHeld,
+  type BlockLocations,
+  type GetBlockLocations,
   type HeartbeatResponse,
   type LaunchTask,
   type RegisterExecutor,
   type RegisteredExecutor,
+  type RemoveBlock,
+  type StatusUpdate,
 } from '../../../executor/protocol.js';
+import { BlockClientPool } from '../../shuffle/remote/index.js';
 import { decodeTaskResult } from '../task-codec.js';
 import type { SchedulerBackend, SchedulerBackendClient, TaskLaunch } from '../backend.js';
+import {
+  DEFAULT_BROADCAST_PIECE_SETTINGS,
+  DriverBroadcasts,
+  type BroadcastPieceSettings,
+} from './driver-broadcasts.js';
 
 /**
  * The driver side of the executor protocol (Spark's
@@ -24,6 +35,16 @@ import type { SchedulerBackend, SchedulerBackendClient, TaskLaunch } from '../ba
  * An executor is lost when its connection closes, its process exits, or it
  * has been silent for longer than `executorTimeoutMs`; its running tasks are
  * then failed by the task scheduler and retried elsewhere.
+ *
+ * Broadcasts: the driver's own block server (DriverBroadcasts) serves their
+ * pieces; before an executor's first task that needs one, it gets a
+ * BroadcastInfo (sizes, checksums, holders) and fetches the pieces itself.
+ *
+ * A result too large for a StatusUpdate arrives as a block id and a size
+ * (an indirect result): the size is checked against spark.driver.maxResultSize
+ * first, then the block is fetched from the executor's block server in the
+ * background and removed there, and the result goes to the task scheduler.
+ * A result that cannot be fetched makes the task run again.
  */
 
 /** Starts executor processes for a driver endpoint and stops them. */
@@ -57,6 +78,8 @@ export interface ClusterBackendOptions {
   stopTimeoutMs: number;
   maxFrameBytes?: number;
   requestTimeoutMs?: number;
+  /** Piece size, checksums and the driver block server's port (defaults: 4 MiB, on, any port). */
+  broadcast?: BroadcastPieceSettings;
   launcher?: ExecutorLauncher;
   /** Handlers for other peers of the endpoint, by message type (yarn-client: the ApplicationMaster). */
   extraHandlers?: ReadonlyMap<string, RpcHandler>;
@@ -99,17 +122,34 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
   private readonly executors = new Map<string, RegisteredExecutorState>();
   /** Ids once registered and since lost: they may not come back. */
   private readonly lost = new Map<string, string>();
-  private readonly broadcasts = new Map<number, Buffer>();
+  private readonly broadcasts: DriverBroadcasts;
   private readonly log: Logger;
   private readonly now: () => number;
   private reviveScheduled = false;
   private stopping = false;
   private livenessTimer: NodeJS.Timeout | undefined;
   private registrationWaiter: { check(): void; fail(reason: string): void } | undefined;
+  /** Connections to executors' block servers, for indirect results; opened on first use. */
+  private blockClients: BlockClientPool | undefined;
+  private readonly results = { direct: 0, indirect: 0, indirectBytes: 0, lost: 0, refused: 0 };
+  private cacheLocator: ((rddId: number, partition: number) => readonly string[]) | undefined;
 
   constructor(private readonly options: ClusterBackendOptions) {
     this.log = options.logger;
     this.now = options.now ?? Date.now;
+    this.broadcasts = new DriverBroadcasts({
+      ...(options.broadcast ?? DEFAULT_BROADCAST_PIECE_SETTINGS),
+      bindAddress: options.endpoint.bindAddress,
+      advertisedHost: options.endpoint.advertisedHost,
+      secret: options.secret,
+      logger: options.logger,
+      ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
+    });
+  }
+
+  /** The driver's broadcast pieces and who else holds them, for tests and diagnostics. */
+  get broadcastPieces(): DriverBroadcasts {
+    return this.broadcasts;
   }
 
   /** The address executors dial (advertised host, bound port); defined after start(). */
@@ -129,6 +169,16 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
     }));
   }
 
+  /**
+   * Task results received so far: direct (in the StatusUpdate), indirect
+   * (fetched from an executor's block server) and their bytes, lost (could not
+   * be fetched) and refused (not fetched: over spark.driver.maxResultSize, or no
+   * longer wanted).
+   */
+  resultStats(): { direct: number; indirect: number; indirectBytes: number; lost: number; refused: number } {
+    return { ...this.results };
+  }
+
   /** Executors lost so far, with the reason. */
   lostExecutors(): ReadonlyMap<string, string> {
     return this.lost;
@@ -143,6 +193,7 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
   async start(client: SchedulerBackendClient): Promise<void> {
     this.client = client;
     const { endpoint } = this.options;
+    await this.broadcasts.start();
     const server = await RpcServer.listen({
       bindAddress: endpoint.bindAddress,
       port: endpoint.port,
@@ -154,6 +205,9 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
       ...(this.options.requestTimeoutMs === undefined
         ? {}
         : { requestTimeoutMs: this.options.requestTimeoutMs }),
+    }).catch(async (e: unknown) => {
+      await this.broadcasts.stop();
+      throw e;
     });
     this.server = server;
     server.on('authFailed', (err, peer) =>
@@ -229,15 +283,116 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
       if (!e || e.connection !== ctx.connection) return;
       e.lastSeen = this.now();
       e.running.delete(Number(m.taskId));
-      this.client?.statusUpdate(id, decodeTaskResult(ctx.body), ctx.body.length);
+      const update = m as StatusUpdate;
+      if (update.indirect) this.indirectResult(e, Number(update.taskId), update.indirect);
+      else {
+        this.results.direct++;
+        this.client?.statusUpdate(id, decodeTaskResult(ctx.body), ctx.body.length);
+      }
       this.reviveOffers();
     });
+    server.handle(Msg.BROADCAST_PIECES_HELD, (m, ctx) => {
+      const held = m as BroadcastPiecesHeld;
+      const e = this.executors.get(String(held.executorId));
+      const id = Number(held.id);
+      // a report after an unpersist (the executor was told to drop them) or from a lost executor is stale
+      if (!e || e.connection !== ctx.connection || !e.broadcasts.has(id) || !Array.isArray(held.pieces)) return;
+      this.broadcasts.piecesHeld(id, e.id, held.pieces.map(Number));
+    });
+    server.handle(Msg.GET_BLOCK_LOCATIONS, (m) => this.blockLocations(m as GetBlockLocations));
     server.handle(Msg.HEARTBEAT, (m, ctx) => {
       const e = this.executors.get(String(m.executorId));
       const known = e !== undefined && e.connection === ctx.connection;
       if (known) e.lastSeen = this.now();
       return { type: Msg.HEARTBEAT_RESPONSE, unknownExecutor: !known } satisfies HeartbeatResponse;
     });
+  }
+
+  setCacheLocator(locate: (rddId: number, partition: number) => readonly string[]): void {
+    this.cacheLocator = locate;
+  }
+
+  /** Registered executors other than the asker holding a cached block, with their block servers. */
+  private blockLocations(m: GetBlockLocations): BlockLocations {
+    const reply: BlockLocations = { type: Msg.BLOCK_LOCATIONS, holders: [] };
+    const parsed = /^rdd_(\d+)_(\d+)$/.exec(String(m.blockId));
+    if (!parsed || !this.cacheLocator) return reply;
+    for (const id of this.cacheLocator(Number(parsed[1]), Number(parsed[2]))) {
+      const e = this.executors.get(id);
+      if (!e || e.id === String(m.executorId) || e.blockPort === undefined) continue;
+      reply.holders.push({ executorId: e.id, host: e.host, port: e.blockPort });
+    }
+    return reply;
+  }
+
+  /**
+   * Spark's TaskResultGetter for an IndirectTaskResult: check the size, fetch
+   * the block without blocking the event loop, tell the executor to drop it,
+   * then hand the result on as if it had come directly.
+   */
+  private indirectResult(e: RegisteredExecutorState, taskId: number, indirect: NonNullable<StatusUpdate['indirect']>): void {
+    const client = this.client;
+    if (!client) return;
+    const blockId = String(indirect.blockId);
+    const size = Number(indirect.size);
+    const removeBlock = (): void => {
+      if (!indirect.dropped && e.connection.isOpen) e.connection.send({ type: Msg.REMOVE_BLOCK, blockId } satisfies RemoveBlock);
+    };
+    // the size alone decides spark.driver.maxResultSize, before a byte is fetched
+    if (!client.canFetchResult?.(taskId, size)) {
+      this.results.refused++;
+      removeBlock();
+      return;
+    }
+    if (indirect.dropped) {
+      // under the limit after all (a task set that does not count results): the bytes are gone
+      client.statusUpdate(e.id, {
+        taskId,
+        ok: false,
+        error: {
+          name: 'TaskResultTooLarge',
+          message: `executor ${e.id} dropped the result of task ${taskId} (${size} bytes) because it is larger than spark.driver.maxResultSize; raise the limit (0 = none) or bring less back to the driver`,
+        },
+        metrics: { runMs: 0 },
+      });
+      return;
+    }
+    if (e.blockPort === undefined) {
+      this.results.lost++;
+      client.taskResultLost?.(e.id, taskId, `executor ${e.id} runs no block server`);
+      return;
+    }
+    const address = { host: e.host, port: e.blockPort };
+    const pool = (this.blockClients ??= new BlockClientPool({
+      secret: this.options.secret,
+      logger: this.log,
+      ...(this.options.maxFrameBytes === undefined ? {} : { maxFrameBytes: this.options.maxFrameBytes }),
+      ...(this.options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: this.options.requestTimeoutMs }),
+    }));
+    const started = this.now();
+    pool.fetchBlock(address, blockId).then(
+      (bytes) => {
+        removeBlock();
+        if (this.stopping) return;
+        this.results.indirect++;
+        this.results.indirectBytes += bytes.length;
+        this.log.info(
+          { executorId: e.id, taskId, blockId, resultBytes: bytes.length, fetchMs: this.now() - started },
+          `Fetched the result of task ${taskId} (${bytes.length} bytes) from the block server of executor ${e.id} as ${blockId}`,
+        );
+        client.statusUpdate(e.id, decodeTaskResult(bytes));
+        this.reviveOffers();
+      },
+      (err: Error) => {
+        if (this.stopping) return;
+        this.results.lost++;
+        this.log.warn(
+          { executorId: e.id, taskId, blockId, err: { message: err.message } },
+          `Lost the result of task ${taskId} on executor ${e.id}; the task runs again: ${err.message}`,
+        );
+        client.taskResultLost?.(e.id, taskId, err.message);
+      },
+    );
   }
 
   private register(m: RegisterExecutor, connection: RpcConnection): RegisteredExecutor {
@@ -308,6 +463,7 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
     const e = this.executors.get(id);
     if (!e || e.connection !== connection) return;
     this.executors.delete(id);
+    this.broadcasts.executorLost(id);
     connection.close(`executor ${id} lost`);
     // executors leaving because stop() asked them to are not lost
     if (this.stopping) return;
@@ -350,8 +506,9 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
     const c = e.connection;
     for (const id of l.broadcastIds) {
       if (e.broadcasts.has(id)) continue;
-      const bytes = this.broadcasts.get(id);
-      if (bytes) c.send({ type: Msg.BROADCAST, id }, bytes);
+      // a destroyed broadcast has no info: the task fails on the executor saying so
+      const info = this.broadcasts.info(id, (executorId) => this.blockAddressOf(executorId));
+      if (info) c.send(info);
       e.broadcasts.add(id);
     }
     if (!e.binaries.has(l.binaryId)) {
@@ -368,12 +525,18 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
     c.send(launch, l.task);
   }
 
+  private blockAddressOf(executorId: string): { host: string; port: number } | undefined {
+    const e = this.executors.get(executorId);
+    return e?.blockPort === undefined ? undefined : { host: e.host, port: e.blockPort };
+  }
+
   registerBroadcast(id: number, bytes: Buffer): void {
-    this.broadcasts.set(id, bytes);
+    this.broadcasts.register(id, bytes);
   }
 
   removeBroadcast(id: number, destroy: boolean): void {
-    if (destroy) this.broadcasts.delete(id);
+    if (destroy) this.broadcasts.destroy(id);
+    else this.broadcasts.unpersist(id);
     for (const e of this.executors.values()) {
       if (e.broadcasts.delete(id) && e.connection.isOpen) e.connection.send({ type: Msg.DROP_BROADCAST, id });
     }
@@ -412,7 +575,9 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
     clearTimeout(timer);
     if (late) this.log.warn({ timeoutMs }, 'some executors did not acknowledge StopExecutor in time');
     await this.options.launcher?.stop(timeoutMs);
+    this.blockClients?.close();
     this.executors.clear();
     await this.server?.close();
+    await this.broadcasts.stop();
   }
 }

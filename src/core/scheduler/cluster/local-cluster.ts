@@ -7,6 +7,7 @@ import { resolveDriverEndpointAddress } from '../../../rpc/endpoint-address.js';
 import { rpcSettings } from '../../../rpc/rpc-settings.js';
 import type { MasterUrl } from '../../master-url.js';
 import { ClusterSchedulerBackend } from './cluster-backend.js';
+import { broadcastPieceSettings } from './driver-broadcasts.js';
 import { LocalClusterLauncher } from './local-cluster-launcher.js';
 
 /** How long the driver waits for local executors to register (they start in well under a second). */
@@ -73,6 +74,7 @@ export function localClusterBackend(
     stopTimeoutMs: STOP_TIMEOUT_MS,
     maxFrameBytes: rpc.maxFrameBytes,
     requestTimeoutMs: rpc.requestTimeoutMs,
+    broadcast: broadcastPieceSettings(conf),
     logger: log,
     launcher: new LocalClusterLauncher({
       executors: master.executors,

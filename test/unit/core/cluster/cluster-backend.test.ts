@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { Msg } from '../../../../src/executor/protocol.js';
 import { WorkerThreadPool } from '../../../../src/executor/worker-pool.js';
 import { silentLogger } from '../../../../src/log.js';
 import { RpcClient } from '../../../../src/rpc/rpc-client.js';
-import type { RpcConnection } from '../../../../src/rpc/rpc-connection.js';
+import type { RpcConnection, RpcHandler } from '../../../../src/rpc/rpc-connection.js';
 import { tempDir } from '../../../support/temp-dir.js';
 
 /**
@@ -186,7 +187,7 @@ describe('ClusterSchedulerBackend', () => {
         const handlers = new Map([
           [Msg.LAUNCH_TASK, () => void (launched++, resolve())],
           [Msg.STAGE_BINARY, () => undefined],
-          [Msg.BROADCAST, () => undefined],
+          [Msg.BROADCAST_INFO, () => undefined],
         ]);
         blackHole = await RpcClient.connect(host, port, SECRET, { logger: silentLogger(), handlers });
         await blackHole.request({
@@ -215,6 +216,71 @@ describe('ClusterSchedulerBackend', () => {
     expect(squares).toEqual(expected);
     expect(launched).toBeGreaterThan(0);
     expect(backend!.lostExecutors().get('black-hole')).toMatch(/connection closed/);
+  });
+
+  it('runs a task again when its indirect result cannot be fetched from its executor', async () => {
+    const dir = tempDir('tspark-cluster-unit-');
+    const launcher = new InProcessLauncher(1, 1, dir);
+    let backend: ClusterSchedulerBackend | undefined;
+    const sc = newContext(
+      () => (backend = new ClusterSchedulerBackend(backendOptions({ expectedExecutors: 2, launcher }))),
+      dir,
+    );
+    // a block port nobody listens on: the result it announces can never be fetched
+    const deadPort = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as net.AddressInfo;
+        srv.close(() => resolve(port));
+      });
+    });
+    let liar: RpcConnection | undefined;
+    const lied: number[] = [];
+    void (async () => {
+      while (!backend?.driverAddress) await new Promise((r) => setTimeout(r, 10));
+      const { host, port } = backend.driverAddress;
+      const handlers = new Map<string, RpcHandler>([
+        [
+          Msg.LAUNCH_TASK,
+          (m) => {
+            const taskId = Number(m.taskId);
+            // the first task "finishes" with an indirect result; later ones never answer
+            if (lied.length > 0) return;
+            lied.push(taskId);
+            liar!.send({
+              type: Msg.STATUS_UPDATE,
+              executorId: 'liar',
+              taskId,
+              indirect: { blockId: `taskresult_${taskId}`, size: 5000 },
+            });
+          },
+        ],
+        [Msg.STAGE_BINARY, () => undefined],
+        [Msg.BROADCAST_INFO, () => undefined],
+      ]);
+      liar = await RpcClient.connect(host, port, SECRET, { logger: silentLogger(), handlers });
+      await liar.request({
+        type: Msg.REGISTER_EXECUTOR,
+        executorId: 'liar',
+        host: '127.0.0.1',
+        cores: 1,
+        pid: 0,
+        blockPort: deadPort,
+      });
+    })();
+
+    const job = sc
+      .parallelize(
+        Array.from({ length: 40 }, (_, i) => i),
+        8,
+      )
+      .map((x: number) => x + 1)
+      .collect();
+    while ((backend?.resultStats().lost ?? 0) < 1) await new Promise((r) => setTimeout(r, 10));
+    // the lost result was counted before the liar goes: its other task is then lost with it
+    liar!.close();
+    expect(await job).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(lied).toHaveLength(1);
+    expect(backend!.resultStats()).toMatchObject({ lost: 1, indirect: 0 });
   });
 
   it('refuses a peer without the secret before any message, and a second executor with a used id', async () => {
