@@ -69,6 +69,7 @@ function run(state: ExecutorState): TaskRun {
     state,
     cachedBlocks: [],
     read: { recordsRead: 0, spillCount: 0, spillBytes: 0 },
+    io: { inputBytes: 0, shuffleBytesRead: 0, shuffleRemoteBytesRead: 0 },
   };
 }
 
