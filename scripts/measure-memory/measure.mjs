@@ -5,6 +5,7 @@
 //
 // One command, from the repo root, after `npm run build`:
 //   node scripts/measure-memory/measure.mjs [--heaps 256,512,1024] [--data-factor 3] [--workloads reduce,sort,group]
+//     [--cores 2] [--conf key=value ...] [--no-probe]
 //
 // For each heap H (MiB) and workload it generates `key<TAB>value` records of about
 // data-factor x H bytes (cached in the OS temp dir), runs
@@ -15,10 +16,11 @@
 // peak RSS - H, peak RSS / H, and Spark's default overhead max(384, 0.10 x H) for comparison.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir, loadavg, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import process from 'node:process';
 import console from 'node:console';
@@ -31,8 +33,14 @@ const { values: opts } = parseArgs({
     workloads: { type: 'string', default: 'reduce,sort,group' },
     'interval-ms': { type: 'string', default: '50' },
     'data-dir': { type: 'string', default: join(tmpdir(), 'tspark-measure-memory') },
+    cores: { type: 'string', default: '2' },
+    // extra `--conf key=value` settings for every run, e.g. --conf spark.memory.fraction=0.5
+    conf: { type: 'string', multiple: true, default: [] },
+    // per-thread breakdown (heaps, Buffers) through the probe.cjs preload, unless --no-probe
+    'no-probe': { type: 'boolean', default: false },
   },
 });
+const PROBE = fileURLToPath(new URL('probe.cjs', import.meta.url));
 const heaps = opts.heaps.split(',').map(Number);
 const dataFactor = Number(opts['data-factor']);
 const workloads = opts.workloads.split(',');
@@ -143,9 +151,25 @@ async function run(heap, name) {
   const w = WORKLOADS[name];
   const file = await generate(w.keys, dataFactor * heap * MiB);
   const inputMiB = statSync(file).size / MiB;
-  const args = ['bin/tspark-submit.js', '--master', `local-cluster[1,2,${heap}]`, w.app, ...w.args(file)];
+  const confArgs = opts.conf.flatMap((c) => ['--conf', c]);
+  const args = [
+    'bin/tspark-submit.js',
+    '--master',
+    `local-cluster[1,${opts.cores},${heap}]`,
+    ...confArgs,
+    w.app,
+    ...w.args(file),
+  ];
+  const probeDir = !opts['no-probe'] ? await mkdtemp(join(tmpdir(), 'tspark-memory-probe-')) : undefined;
+  const env = probeDir
+    ? {
+        ...process.env,
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require=${PROBE}`.trim(),
+        TSPARK_MEMORY_PROBE_DIR: probeDir,
+      }
+    : process.env;
   const t0 = Date.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -170,8 +194,12 @@ async function run(heap, name) {
   const executor = executors.sort((a, b) => b[1].hwm - a[1].hwm)[0];
   const driver = procs.get(child.pid);
   const peakMiB = executor ? Math.max(executor[1].hwm, executor[1].peakRss) / 1024 : NaN;
+  const breakdown = probeDir && executor ? await readBreakdown(probeDir, executor[0]) : undefined;
+  if (probeDir) await rm(probeDir, { recursive: true, force: true });
   const result = {
     heapMiB: heap,
+    cores: Number(opts.cores),
+    conf: opts.conf,
     workload: name,
     inputMiB: Math.round(inputMiB),
     exitCode: code,
@@ -180,6 +208,7 @@ async function run(heap, name) {
     beyondHeapMiB: Math.round(peakMiB - heap),
     ratio: Number((peakMiB / heap).toFixed(2)),
     sparkDefaultOverheadMiB: Math.max(384, Math.floor(0.1 * heap)),
+    breakdown,
     driverPeakRssMiB: driver ? Math.round(driver.hwm / 1024) : null,
     processes: [...procs.values()].map((p) => ({
       cmd: p.cmd.slice(0, 160),
@@ -190,6 +219,51 @@ async function run(heap, name) {
   };
   console.log(JSON.stringify(result));
   return result;
+}
+
+/**
+ * The executor's memory by thread from the probe's samples: each thread's peaks (heap
+ * committed, external memory, ArrayBuffers) and, at the sample of the highest RSS, how
+ * that RSS splits into the threads' heaps, their external memory and the rest (Node,
+ * code, thread stacks, allocator slack).
+ */
+async function readBreakdown(dir, pid) {
+  const threads = [];
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(`${pid}-`)) continue;
+    const samples = readFileSync(join(dir, name), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    if (samples.length > 0) threads.push(samples);
+  }
+  if (threads.length === 0) return undefined;
+  const all = threads.flat();
+  const top = all.reduce((a, b) => (b.rss > a.rss ? b : a));
+  const at = threads.map((samples) => {
+    let best = samples[0];
+    for (const s of samples) if (Math.abs(s.t - top.t) < Math.abs(best.t - top.t)) best = s;
+    return best;
+  });
+  const mib = (b) => Math.round(b / MiB);
+  const heapAtPeak = at.reduce((n, s) => n + s.heapTotal, 0);
+  const externalAtPeak = at.reduce((n, s) => n + s.external, 0);
+  return {
+    threads: threads.map((samples) => ({
+      thread: samples[0].thread,
+      heapLimitMiB: mib(samples[0].heapLimit),
+      peakHeapUsedMiB: mib(Math.max(...samples.map((s) => s.heapUsed))),
+      peakHeapTotalMiB: mib(Math.max(...samples.map((s) => s.heapTotal))),
+      peakExternalMiB: mib(Math.max(...samples.map((s) => s.external))),
+      peakArrayBuffersMiB: mib(Math.max(...samples.map((s) => s.arrayBuffers))),
+    })),
+    atPeakRss: {
+      rssMiB: mib(top.rss),
+      heapsMiB: mib(heapAtPeak),
+      externalMiB: mib(externalAtPeak),
+      restMiB: mib(top.rss - heapAtPeak - externalAtPeak),
+    },
+  };
 }
 
 const started = new Date().toISOString();
@@ -210,5 +284,19 @@ console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   console.log(
     `| ${r.heapMiB} | ${r.workload} | ${r.inputMiB} | ${r.executorPeakRssMiB} | ${r.beyondHeapMiB} | ${r.ratio} | ${r.sparkDefaultOverheadMiB} | ${r.exitCode} | ${r.seconds.toFixed(0)} |`,
+  );
+}
+
+console.log('\nAt the peak RSS (probe samples every 100 ms; heaps = committed V8 heaps of all threads):\n');
+console.log('| heap (MiB) | workload | RSS | heaps | external (Buffers) | rest | per thread: limit / peak heap committed / peak external |');
+console.log('|---|---|---|---|---|---|---|');
+for (const r of results) {
+  const b = r.breakdown;
+  if (!b) continue;
+  const per = b.threads
+    .map((t) => `#${t.thread} ${t.heapLimitMiB}/${t.peakHeapTotalMiB}/${t.peakExternalMiB}`)
+    .join(', ');
+  console.log(
+    `| ${r.heapMiB} | ${r.workload} | ${b.atPeakRss.rssMiB} | ${b.atPeakRss.heapsMiB} | ${b.atPeakRss.externalMiB} | ${b.atPeakRss.restMiB} | ${per} |`,
   );
 }

@@ -16,6 +16,7 @@ import { parseExecutorArgs } from './executor-args.js';
 import { ExecutorBackend } from './executor-backend.js';
 import { readApplicationSecret } from './executor-secret.js';
 import { WorkerThreadPool, slotShuffleDirs } from './worker-pool.js';
+import { executorHeapMiB, slotMemory } from './slot-memory.js';
 import { ShuffleBlockServer, ShuffleFileResolver } from '../core/shuffle/remote/index.js';
 
 async function main(): Promise<number> {
@@ -69,16 +70,26 @@ async function main(): Promise<number> {
         });
       },
       startSlots: (conf, events, blockServer) => {
+        const slots = slotMemory(
+          executorHeapMiB(process.execArgv, heapBytes),
+          args.cores,
+          Number(conf['spark.memory.fraction'] ?? '0.6'),
+        );
+        if (slots.oversubscribed) {
+          log.warn(
+            `${args.cores} task slots need ${slots.oldGenerationMiB + slots.youngGenerationMiB} MiB of heap each: more than this executor's heap holds; give it more memory or fewer cores`,
+          );
+        }
         const appRpc = rpcSettings(new SparkConf(conf));
-        const fraction = Number(conf['spark.memory.fraction'] ?? '0.6');
         return WorkerThreadPool.start(
           {
             cores: args.cores,
             executorId: args.executorId,
             conf,
             localDir,
-            taskMemoryBytes: Math.floor((heapBytes * fraction) / args.cores),
-            storageMemoryBytes: Math.floor((heapBytes * fraction * 0.5) / args.cores),
+            taskMemoryBytes: slots.taskMemoryBytes,
+            storageMemoryBytes: slots.storageMemoryBytes,
+            slotHeap: slots,
             logger: log,
             ...(blockServer
               ? {

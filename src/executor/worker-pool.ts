@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
 import type { Logger } from '../log.js';
 import type {
   ExecutorBlockManagerOptions,
@@ -34,6 +35,8 @@ export interface WorkerPoolOptions {
    * configuration or a log): tasks fetch remote shuffle blocks themselves.
    */
   blockManager?: ExecutorBlockManagerOptions;
+  /** Each worker's V8 heap limits (slot-memory.ts); without them a worker may grow the process's whole heap. */
+  slotHeap?: { oldGenerationMiB: number; youngGenerationMiB: number };
 }
 
 /** A task slot's own directory under the executor's. */
@@ -91,7 +94,22 @@ export class WorkerThreadPool implements TaskSlots {
       storageMemoryBytes: this.options.storageMemoryBytes,
       ...(this.options.blockManager ? { blockManager: this.options.blockManager } : {}),
     };
-    const worker = new Worker(this.script.path, { workerData: data });
+    const heap = this.options.slotHeap;
+    // V8's --max-old-space-size, which the launcher gives the process, overrides a worker's
+    // resourceLimits; new isolates read the flag when they are created, so lower it for them
+    // (the main thread's heap keeps the limit it started with).
+    if (heap) setFlagsFromString(`--max-old-space-size=${heap.oldGenerationMiB}`);
+    const worker = new Worker(this.script.path, {
+      workerData: data,
+      ...(heap
+        ? {
+            resourceLimits: {
+              maxOldGenerationSizeMb: heap.oldGenerationMiB,
+              maxYoungGenerationSizeMb: heap.youngGenerationMiB,
+            },
+          }
+        : {}),
+    });
     const slot: Slot = { worker, queue: [], binaries: new Set(), broadcasts: new Set() };
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     worker.on('error', (err) => this.lost(index, `crashed: ${err.message}`));

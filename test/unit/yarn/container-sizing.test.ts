@@ -17,6 +17,18 @@ describe('container sizing', () => {
     const t = containerSize({ role: 'executor', heapMiB: 4097, vCores: 2, ...executorKeys });
     expect(t.overheadMiB).toBe(410);
   });
+  it('adds per-core off-heap room from 4 cores up', () => {
+    // 128 MiB for the process + 80 MiB per core: 448 MiB at 4 cores, below the floor at 3
+    expect(containerSize({ role: 'executor', heapMiB: 1024, vCores: 3, ...executorKeys }).overheadMiB).toBe(384);
+    expect(containerSize({ role: 'executor', heapMiB: 1024, vCores: 4, ...executorKeys }).overheadMiB).toBe(448);
+    const eight = containerSize({ role: 'executor', heapMiB: 2048, vCores: 8, ...executorKeys });
+    expect(eight.overheadMiB).toBe(768);
+    expect(eight.explanation).toContain('128 MiB + 8 x 80 MiB per core');
+    // the factor still wins for large heaps
+    expect(containerSize({ role: 'executor', heapMiB: 16384, vCores: 8, ...executorKeys }).overheadMiB).toBe(1639);
+    // an explicit overhead is taken as is
+    expect(containerSize({ role: 'executor', heapMiB: 1024, overheadMiB: 200, vCores: 8, ...executorKeys }).overheadMiB).toBe(200);
+  });
   it('honours an explicit overhead and factor', () => {
     expect(containerSize({ role: 'executor', heapMiB: 1024, overheadMiB: 100, vCores: 1, ...executorKeys }).memoryMiB).toBe(1124);
     expect(containerSize({ role: 'executor', heapMiB: 4000, overheadFactor: 0.4, vCores: 1, ...executorKeys }).overheadMiB).toBe(1600);
@@ -42,7 +54,8 @@ describe('container sizing', () => {
     expect(() => checkAgainstMaximum(s, { memory: 8192, vCores: 4 }, keys)).toThrow(/8 vcores.*maximum of 4.*spark\.executor\.cores/);
   });
   it('accepts a container exactly at the maximum', () => {
-    const s = containerSize({ role: 'executor', heapMiB: 640, vCores: 4, ...executorKeys });
+    // 576 + (128 + 4 x 80) = 1024
+    const s = containerSize({ role: 'executor', heapMiB: 576, vCores: 4, ...executorKeys });
     expect(() => checkAgainstMaximum(s, { memory: 1024, vCores: 4 }, keys)).not.toThrow();
   });
 });
