@@ -70,17 +70,23 @@ async function main(): Promise<number> {
         });
       },
       startSlots: (conf, events, blockServer) => {
-        const slots = slotMemory(
-          executorHeapMiB(process.execArgv, heapBytes),
-          args.cores,
-          Number(conf['spark.memory.fraction'] ?? '0.6'),
+        const appConf = new SparkConf(conf);
+        const heapMiB = executorHeapMiB(process.execArgv, heapBytes);
+        const slots = slotMemory(heapMiB, args.cores, {
+          memoryFraction: appConf.require(Config.MEMORY_FRACTION),
+          storageFraction: appConf.require(Config.MEMORY_STORAGE_FRACTION),
+        });
+        log.info(
+          `${args.cores} task slot(s) in ${heapMiB} MiB: each a ${slots.oldGenerationMiB} MiB old + ${slots.youngGenerationMiB} MiB young generation heap, ` +
+            `${mib(slots.taskMemoryBytes)} MiB of shuffle buffers per task, ${mib(slots.storageMemoryBytes)} MiB of cached blocks per slot`,
         );
         if (slots.oversubscribed) {
           log.warn(
-            `${args.cores} task slots need ${slots.oldGenerationMiB + slots.youngGenerationMiB} MiB of heap each: more than this executor's heap holds; give it more memory or fewer cores`,
+            `${args.cores} task slots need ${slots.oldGenerationMiB + slots.youngGenerationMiB} MiB of heap each: more than ` +
+              `this executor's ${heapMiB} MiB hold; raise ${Config.EXECUTOR_MEMORY.key} or lower ${Config.EXECUTOR_CORES.key}`,
           );
         }
-        const appRpc = rpcSettings(new SparkConf(conf));
+        const appRpc = rpcSettings(appConf);
         return WorkerThreadPool.start(
           {
             cores: args.cores,
@@ -117,6 +123,10 @@ async function main(): Promise<number> {
     log.error(`Error: ${message}`);
     return isTsparkError(e) ? e.exitCode : ExitCode.INTERNAL;
   }
+}
+
+function mib(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(1);
 }
 
 process.exitCode = await main();

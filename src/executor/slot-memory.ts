@@ -1,25 +1,29 @@
 /**
- * How an executor process divides its heap (--executor-memory, the process's
+ * How an executor process divides its memory (--executor-memory, the process's
  * --max-old-space-size) among its task slots.
  *
- * Each slot is a worker thread with its own V8 heap. Without limits a worker
+ * Each slot is a worker thread with its own V8 heap. Without a limit a worker
  * inherits the process's --max-old-space-size, so an executor with C cores
- * could grow C + 1 heaps of the full size, and under shuffle load it does:
- * V8 lets a busy heap grow towards its limit before collecting hard (measured:
- * two workers of a 128 MiB executor committed 150 MiB each). Here the heap is
- * split so that the threads' heap limits together stay within it:
+ * could grow C + 1 heaps of the full size, and under shuffle load it does
+ * (V8 lets a busy heap grow towards its limit before collecting hard). Here
+ * the executor memory H is split so that everything that scales with it stays
+ * within it:
  *
  *   main thread   MAIN_THREAD_HEAP_MIB (RPC, stage binaries and broadcasts as bytes)
- *   each slot     (heap - main) / cores = young generation + old generation
+ *   each slot     share = (H - main) / cores, of which
+ *     cached blocks   share x spark.memory.fraction x spark.memory.storageFraction
+ *                     (BlockStore keeps them serialized, in Buffers: outside V8's heap,
+ *                     but inside the container, so they come out of H)
+ *     the worker's V8 heap  the rest: young generation + old generation
  *
  * Of a slot's old generation, SLOT_RESERVED_HEAP_MIB is kept for the engine's
- * and the application's code and objects (as Spark reserves 300 MiB of a JVM
- * heap); `spark.memory.fraction` of the rest is shared half and half by the
- * task's shuffle buffers and the slot's cached blocks, Spark's static split
- * with spark.memory.storageFraction = 0.5. The other half is not idle: a spill
- * briefly holds a buffer's records twice (sorted tuples, then serialized
- * frames), measured to overrun a 36 MiB old generation with a budget of 60 %
- * of it. See docs/yarn.md ("Memory") for the measurements.
+ * and the application's code; `spark.memory.fraction` of the rest is the task's
+ * execution memory. The task's shuffle buffers (MemoryBudget) get half of it;
+ * the other half is for what a merge holds besides the buffer: one decoded
+ * frame per open run, and the merge fan-in is derived from the buffer budget
+ * (spill.ts, mergeFanIn), so both halves fit. The remaining 1 - fraction is
+ * for what no budget counts: the batches in flight, user objects, the error of
+ * the size estimates. See docs/yarn.md ("Memory") for the measurements.
  */
 
 /** What the executor's main thread keeps for itself (measured: 12 MiB committed under load). */
@@ -35,35 +39,55 @@ const MIN_YOUNG_GENERATION_MIB = 6;
 export const SLOT_RESERVED_HEAP_MIB = 16;
 /** The smallest old generation a slot gets, even if the slots then exceed the heap together. */
 export const MIN_SLOT_OLD_GENERATION_MIB = 2 * SLOT_RESERVED_HEAP_MIB;
+/** Share of a task's execution memory its shuffle buffers may hold; the rest is for merging. */
+export const BUFFER_SHARE_OF_EXECUTION = 0.5;
+
+const MiB = 1024 * 1024;
 
 export interface SlotMemory {
-  /** Worker `resourceLimits.maxOldGenerationSizeMb`. */
+  /** Worker `resourceLimits.maxOldGenerationSizeMb` (and the V8 flag set for it). */
   oldGenerationMiB: number;
   /** Worker `resourceLimits.maxYoungGenerationSizeMb`. */
   youngGenerationMiB: number;
-  /** Shuffle buffer bytes one task may hold before it spills. */
+  /** Shuffle buffer bytes one task may hold before it spills (its MemoryBudget). */
   taskMemoryBytes: number;
-  /** Bytes of cached blocks a slot keeps in memory. */
+  /** Bytes of cached blocks a slot keeps in memory (Buffers, outside the heap). */
   storageMemoryBytes: number;
-  /** The slots' heaps and the main thread's together exceed `heapMiB` (too many cores for the heap). */
+  /** The slots' heaps, their cached blocks and the main thread's heap together exceed H. */
   oversubscribed: boolean;
 }
 
-export function slotMemory(heapMiB: number, cores: number, memoryFraction: number): SlotMemory {
-  const perSlot = Math.floor((heapMiB - MAIN_THREAD_HEAP_MIB) / Math.max(1, cores));
-  // an eighth of the slot for the young generation: the old generation keeps the rest
+export interface MemoryFractions {
+  /** spark.memory.fraction */
+  memoryFraction: number;
+  /** spark.memory.storageFraction */
+  storageFraction: number;
+}
+
+export function slotMemory(heapMiB: number, cores: number, fractions: MemoryFractions): SlotMemory {
+  const slots = Math.max(1, cores);
+  const share = (heapMiB - MAIN_THREAD_HEAP_MIB) / slots;
+  // cached blocks take their share only from what is left above a workable heap
+  const minSlotHeap = MIN_YOUNG_GENERATION_MIB + MIN_SLOT_OLD_GENERATION_MIB;
+  const storageMiB = Math.max(
+    0,
+    Math.min(share * fractions.memoryFraction * fractions.storageFraction, share - minSlotHeap),
+  );
+  const slotHeap = Math.floor(share - storageMiB);
+  // an eighth of the slot's heap for the young generation: the old generation keeps the rest
   const youngGenerationMiB = Math.min(
     MAX_YOUNG_GENERATION_MIB,
-    Math.max(MIN_YOUNG_GENERATION_MIB, Math.floor(perSlot / 8)),
+    Math.max(MIN_YOUNG_GENERATION_MIB, Math.floor(slotHeap / 8)),
   );
-  const oldGenerationMiB = Math.max(MIN_SLOT_OLD_GENERATION_MIB, perSlot - youngGenerationMiB);
-  const usableBytes = (oldGenerationMiB - SLOT_RESERVED_HEAP_MIB) * 1024 * 1024;
+  const oldGenerationMiB = Math.max(MIN_SLOT_OLD_GENERATION_MIB, slotHeap - youngGenerationMiB);
+  const executionBytes = (oldGenerationMiB - SLOT_RESERVED_HEAP_MIB) * MiB * fractions.memoryFraction;
   return {
     oldGenerationMiB,
     youngGenerationMiB,
-    taskMemoryBytes: Math.floor(usableBytes * memoryFraction * 0.5),
-    storageMemoryBytes: Math.floor(usableBytes * memoryFraction * 0.5),
-    oversubscribed: MAIN_THREAD_HEAP_MIB + cores * (oldGenerationMiB + youngGenerationMiB) > heapMiB,
+    taskMemoryBytes: Math.floor(executionBytes * BUFFER_SHARE_OF_EXECUTION),
+    storageMemoryBytes: Math.floor(storageMiB * MiB),
+    oversubscribed:
+      MAIN_THREAD_HEAP_MIB + slots * (oldGenerationMiB + youngGenerationMiB + storageMiB) > heapMiB + 0.5,
   };
 }
 
@@ -76,5 +100,5 @@ export function executorHeapMiB(execArgv: readonly string[], heapSizeLimitBytes:
     const m = /^--max-old-space-size=(\d+)$/.exec(execArgv[i]!);
     if (m) return Number(m[1]);
   }
-  return Math.floor(heapSizeLimitBytes / (1024 * 1024));
+  return Math.floor(heapSizeLimitBytes / MiB);
 }

@@ -39,6 +39,18 @@ export interface WorkerPoolOptions {
   slotHeap?: { oldGenerationMiB: number; youngGenerationMiB: number };
 }
 
+/** Why a worker died, in words a user can act on when it ran out of heap. */
+export function crashReason(err: Error, heap: WorkerPoolOptions['slotHeap']): string {
+  if ((err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    const size = heap ? ` of ${heap.oldGenerationMiB} MiB` : '';
+    return (
+      `ran out of its heap${size} (${err.message}): the executor's memory is split among its task slots; ` +
+      'raise spark.executor.memory, lower spark.executor.cores, or lower spark.memory.fraction so tasks spill earlier'
+    );
+  }
+  return `crashed: ${err.message}`;
+}
+
 /** A task slot's own directory under the executor's. */
 export function slotDir(localDir: string, index: number): string {
   return join(localDir, `slot-${index}`);
@@ -95,9 +107,11 @@ export class WorkerThreadPool implements TaskSlots {
       ...(this.options.blockManager ? { blockManager: this.options.blockManager } : {}),
     };
     const heap = this.options.slotHeap;
-    // V8's --max-old-space-size, which the launcher gives the process, overrides a worker's
-    // resourceLimits; new isolates read the flag when they are created, so lower it for them
-    // (the main thread's heap keeps the limit it started with).
+    // V8's --max-old-space-size, which the launcher gives the process, silently overrides a
+    // worker's resourceLimits.maxOldGenerationSizeMb; a new isolate reads the flag when it is
+    // created, so lower the flag for the workers (the main thread's heap keeps the limit it
+    // started with). resourceLimits still sets the young generation and makes a worker that
+    // runs out of heap end with ERR_WORKER_OUT_OF_MEMORY instead of taking the process down.
     if (heap) setFlagsFromString(`--max-old-space-size=${heap.oldGenerationMiB}`);
     const worker = new Worker(this.script.path, {
       workerData: data,
@@ -112,7 +126,7 @@ export class WorkerThreadPool implements TaskSlots {
     });
     const slot: Slot = { worker, queue: [], binaries: new Set(), broadcasts: new Set() };
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
-    worker.on('error', (err) => this.lost(index, `crashed: ${err.message}`));
+    worker.on('error', (err) => this.lost(index, crashReason(err, heap)));
     worker.on('exit', (code) => this.lost(index, `exited with code ${code}`));
     this.slots.push(slot);
   }

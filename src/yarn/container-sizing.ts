@@ -34,6 +34,11 @@ export interface ContainerSizeInput {
   overheadMiB?: number;
   overheadFactor?: number;
   vCores: number;
+  /**
+   * Task slots the process runs (an executor: its cores; a driver or AM: none). Each adds
+   * PER_CORE_OFF_HEAP_MIB to the default overhead.
+   */
+  taskSlots?: number;
   /** The configuration keys a user changes to resize this container, for messages. */
   memoryKey: string;
   overheadKey: string;
@@ -52,26 +57,25 @@ export interface ContainerSize {
 
 /**
  * The overhead when none is configured: Spark's max(384 MiB, factor x heap), but at
- * least what the process and its cores hold outside the heap. With worker heaps
- * bounded (src/executor/slot-memory.ts) that no longer grows with the heap, so the
- * cores term only matters from 4 cores up.
+ * least what the process and its task slots hold outside the heap. With worker heaps
+ * and cached blocks inside the heap (src/executor/slot-memory.ts) that no longer grows
+ * with the heap, so the slots term only matters from 4 slots up.
  */
-export function defaultOverheadMiB(heapMiB: number, vCores: number, factor: number): number {
-  return Math.max(
-    MIN_MEMORY_OVERHEAD_MIB,
-    Math.ceil(heapMiB * factor),
-    PROCESS_OFF_HEAP_MIB + vCores * PER_CORE_OFF_HEAP_MIB,
-  );
+export function defaultOverheadMiB(heapMiB: number, taskSlots: number, factor: number): number {
+  const offHeap = taskSlots > 0 ? PROCESS_OFF_HEAP_MIB + taskSlots * PER_CORE_OFF_HEAP_MIB : 0;
+  return Math.max(MIN_MEMORY_OVERHEAD_MIB, Math.ceil(heapMiB * factor), offHeap);
 }
 
 export function containerSize(input: ContainerSizeInput): ContainerSize {
   const factor = input.overheadFactor ?? DEFAULT_MEMORY_OVERHEAD_FACTOR;
-  const computed = defaultOverheadMiB(input.heapMiB, input.vCores, factor);
+  const slots = input.taskSlots ?? 0;
+  const computed = defaultOverheadMiB(input.heapMiB, slots, factor);
   const overheadMiB = input.overheadMiB ?? computed;
+  const slotsWhy = slots > 0 ? `, ${PROCESS_OFF_HEAP_MIB} MiB + ${slots} x ${PER_CORE_OFF_HEAP_MIB} MiB per core` : '';
   const overheadWhy =
     input.overheadMiB !== undefined
       ? `${input.overheadKey}`
-      : `max(${MIN_MEMORY_OVERHEAD_MIB} MiB, ${factor} x ${input.heapMiB} MiB, ${PROCESS_OFF_HEAP_MIB} MiB + ${input.vCores} x ${PER_CORE_OFF_HEAP_MIB} MiB per core)`;
+      : `max(${MIN_MEMORY_OVERHEAD_MIB} MiB, ${factor} x ${input.heapMiB} MiB${slotsWhy})`;
   return {
     role: input.role,
     heapMiB: input.heapMiB,

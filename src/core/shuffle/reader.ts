@@ -21,7 +21,7 @@ import type { Aggregator } from './aggregator.js';
 import { CombiningBuffer, RecordBuffer, SINGLE_PARTITION, type ShuffleBuffer } from './buffers.js';
 import { arrayRun, ascendingKeys, descendingKeys, mergeSortedRuns, type Fold, type Rec } from './merge.js';
 import type { MemoryBudget } from './memory.js';
-import { MAX_OPEN_RUNS, mergeFanIn, OpenRuns, SpillFiles } from './spill.js';
+import { mergeFanIn, OpenRuns, SpillFiles } from './spill.js';
 
 export interface ShuffleReadMetrics {
   recordsRead: number;
@@ -69,10 +69,10 @@ export async function* readShuffleInput(
   }
 
   const order = spec.sortKeys === 'descending' ? descendingKeys : ascendingKeys;
-  // Merging reads every block at once (a decoded frame and a read chunk of each, frames of
-  // about FRAME_TARGET_BYTES); past MAX_OPEN_RUNS blocks the external sort below, which
-  // reads them one by one, is the safer path.
-  if (spec.inputsSorted === true && spec.sortKeys !== undefined && blocks.length <= MAX_OPEN_RUNS) {
+  // Merging reads every block at once: a decoded frame of each (about FRAME_TARGET_BYTES) on
+  // the heap, which only the budget's fan-in bounds. Past it the external sort below, which
+  // reads the blocks one by one into a budgeted buffer, is the safer path.
+  if (spec.inputsSorted === true && spec.sortKeys !== undefined && blocks.length <= mergeFanIn(spec.memory.limit)) {
     const counted = blocks.map((b) => countRecords(decodeFramedStream(b), metrics));
     yield* mergeSortedRuns(counted, order, valueFold);
     return;

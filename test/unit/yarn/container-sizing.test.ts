@@ -17,17 +17,31 @@ describe('container sizing', () => {
     const t = containerSize({ role: 'executor', heapMiB: 4097, vCores: 2, ...executorKeys });
     expect(t.overheadMiB).toBe(410);
   });
-  it('adds per-core off-heap room from 4 cores up', () => {
+  it('adds per-slot off-heap room to an executor from 4 cores up', () => {
+    const exec = (heapMiB: number, cores: number, overheadMiB?: number) =>
+      containerSize({
+        role: 'executor',
+        heapMiB,
+        vCores: cores,
+        taskSlots: cores,
+        ...(overheadMiB === undefined ? {} : { overheadMiB }),
+        ...executorKeys,
+      });
     // 128 MiB for the process + 80 MiB per core: 448 MiB at 4 cores, below the floor at 3
-    expect(containerSize({ role: 'executor', heapMiB: 1024, vCores: 3, ...executorKeys }).overheadMiB).toBe(384);
-    expect(containerSize({ role: 'executor', heapMiB: 1024, vCores: 4, ...executorKeys }).overheadMiB).toBe(448);
-    const eight = containerSize({ role: 'executor', heapMiB: 2048, vCores: 8, ...executorKeys });
+    expect(exec(1024, 3).overheadMiB).toBe(384);
+    expect(exec(1024, 4).overheadMiB).toBe(448);
+    const eight = exec(2048, 8);
     expect(eight.overheadMiB).toBe(768);
     expect(eight.explanation).toContain('128 MiB + 8 x 80 MiB per core');
     // the factor still wins for large heaps
-    expect(containerSize({ role: 'executor', heapMiB: 16384, vCores: 8, ...executorKeys }).overheadMiB).toBe(1639);
+    expect(exec(16384, 8).overheadMiB).toBe(1639);
     // an explicit overhead is taken as is
-    expect(containerSize({ role: 'executor', heapMiB: 1024, overheadMiB: 200, vCores: 8, ...executorKeys }).overheadMiB).toBe(200);
+    expect(exec(1024, 8, 200).overheadMiB).toBe(200);
+  });
+  it('adds no per-slot room to a driver or AM, whatever its cores', () => {
+    const driver = containerSize({ role: 'driver', heapMiB: 1024, vCores: 8, ...executorKeys });
+    expect(driver.overheadMiB).toBe(384);
+    expect(driver.explanation).not.toContain('per core');
   });
   it('honours an explicit overhead and factor', () => {
     expect(containerSize({ role: 'executor', heapMiB: 1024, overheadMiB: 100, vCores: 1, ...executorKeys }).memoryMiB).toBe(1124);
@@ -55,7 +69,7 @@ describe('container sizing', () => {
   });
   it('accepts a container exactly at the maximum', () => {
     // 576 + (128 + 4 x 80) = 1024
-    const s = containerSize({ role: 'executor', heapMiB: 576, vCores: 4, ...executorKeys });
+    const s = containerSize({ role: 'executor', heapMiB: 576, vCores: 4, taskSlots: 4, ...executorKeys });
     expect(() => checkAgainstMaximum(s, { memory: 1024, vCores: 4 }, keys)).not.toThrow();
   });
 });
