@@ -1,19 +1,22 @@
 #!/usr/bin/env node
 // Measures how much memory a tspark executor (a Node process) uses beyond its V8 heap
 // limit while running shuffle-heavy jobs, to check YARN's container sizing
-// (heap + max(384 MiB, 10 % x heap)). See docs/yarn.md, "Measured: Node's memory beyond the heap".
+// (heap + max(384 MiB, 10 % x heap, 128 MiB + 80 MiB x cores)). See docs/yarn.md, "Memory".
 //
 // One command, from the repo root, after `npm run build`:
-//   node scripts/measure-memory/measure.mjs [--heaps 256,512,1024] [--data-factor 3] [--workloads reduce,sort,group]
-//     [--cores 2] [--conf key=value ...] [--no-probe]
+//   node scripts/measure-memory/measure.mjs [--heaps 256,512,1024] [--data-factor 3]
+//     [--workloads reduce,sort,group,sort1k,group1k] [--cores 2] [--conf key=value ...] [--no-probe]
 //
-// For each heap H (MiB) and workload it generates `key<TAB>value` records of about
-// data-factor x H bytes (cached in the OS temp dir), runs
-//   tspark-submit --master local-cluster[1,2,H] scripts/bench/apps/<app>.ts ...
-// (the executor process is started with --max-old-space-size=H), and every 50 ms reads
-// VmRSS and VmHWM from /proc/<pid>/status of every process descended from the submit.
-// It prints one JSON line per run and a Markdown table: the executor's peak RSS,
-// peak RSS - H, peak RSS / H, and Spark's default overhead max(384, 0.10 x H) for comparison.
+// For each heap H (MiB) and workload it runs
+//   tspark-submit --master local-cluster[1,cores,H] <app> ...
+// (the executor process is started with --max-old-space-size=H, as on YARN), and every
+// 50 ms reads VmRSS and VmHWM from /proc/<pid>/status of every process descended from the
+// submit. reduce/sort/group read generated `key<TAB>value` lines of about data-factor x H
+// bytes (cached in the OS temp dir; about 24 bytes a record); sort1k/group1k generate
+// data-factor x H MiB of 1 KiB records inside the tasks (test/fixtures/apps/shuffle-memory.ts).
+// It prints one JSON line per run and a Markdown table: the executor's peak RSS, peak
+// RSS - H, peak RSS / H, and the container tspark asks YARN for by default. The probe
+// (probe.cjs, preloaded through NODE_OPTIONS) adds each thread's heap limit and peaks.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -62,6 +65,10 @@ const WORKLOADS = {
     app: 'scripts/bench/apps/skewed-aggregation.ts',
     args: (f) => ['group', f, '8', '8'],
   },
+  // records of about 1 KiB generated inside the tasks (no input file): data-factor x H MiB of
+  // them, sortByKey / groupByKey (about 4 values a key) into 16 partitions, checked by the app
+  sort1k: { app: 'test/fixtures/apps/shuffle-memory.ts', args: (_f, mib) => ['sort', String(Math.ceil((mib * MiB) / 1000)), '1000', '16'] },
+  group1k: { app: 'test/fixtures/apps/shuffle-memory.ts', args: (_f, mib) => ['group', String(Math.ceil((mib * MiB) / 1000)), '1000', '16'] },
 };
 
 /** xorshift32: deterministic records without dependencies. */
@@ -149,8 +156,8 @@ function cmdline(pid) {
 
 async function run(heap, name) {
   const w = WORKLOADS[name];
-  const file = await generate(w.keys, dataFactor * heap * MiB);
-  const inputMiB = statSync(file).size / MiB;
+  const file = w.keys ? await generate(w.keys, dataFactor * heap * MiB) : undefined;
+  const inputMiB = file ? statSync(file).size / MiB : dataFactor * heap;
   const confArgs = opts.conf.flatMap((c) => ['--conf', c]);
   const args = [
     'bin/tspark-submit.js',
@@ -158,7 +165,7 @@ async function run(heap, name) {
     `local-cluster[1,${opts.cores},${heap}]`,
     ...confArgs,
     w.app,
-    ...w.args(file),
+    ...w.args(file, dataFactor * heap),
   ];
   const probeDir = !opts['no-probe'] ? await mkdtemp(join(tmpdir(), 'tspark-memory-probe-')) : undefined;
   const env = probeDir
@@ -208,6 +215,8 @@ async function run(heap, name) {
     beyondHeapMiB: Math.round(peakMiB - heap),
     ratio: Number((peakMiB / heap).toFixed(2)),
     sparkDefaultOverheadMiB: Math.max(384, Math.floor(0.1 * heap)),
+    // tspark's default (src/yarn/container-sizing.ts): max(384, 0.1 x H, 128 + 80 x cores)
+    tsparkDefaultOverheadMiB: Math.max(384, Math.ceil(0.1 * heap), 128 + 80 * Number(opts.cores)),
     breakdown,
     driverPeakRssMiB: driver ? Math.round(driver.hwm / 1024) : null,
     processes: [...procs.values()].map((p) => ({
@@ -278,12 +287,13 @@ console.log(
   `load average at start ${load0.map((l) => l.toFixed(2)).join(' ')}, at end ${load1.map((l) => l.toFixed(2)).join(' ')}\n`,
 );
 console.log(
-  '| heap (MiB) | workload | input (MiB) | peak RSS (MiB) | RSS - heap (MiB) | RSS / heap | Spark default overhead (MiB) | exit | seconds |',
+  '| heap (MiB) | workload | input (MiB) | peak RSS (MiB) | RSS - heap (MiB) | RSS / heap | container: heap + tspark default overhead (MiB) | headroom (MiB) | exit | seconds |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
+  const container = r.heapMiB + r.tsparkDefaultOverheadMiB;
   console.log(
-    `| ${r.heapMiB} | ${r.workload} | ${r.inputMiB} | ${r.executorPeakRssMiB} | ${r.beyondHeapMiB} | ${r.ratio} | ${r.sparkDefaultOverheadMiB} | ${r.exitCode} | ${r.seconds.toFixed(0)} |`,
+    `| ${r.heapMiB} | ${r.workload} | ${r.inputMiB} | ${r.executorPeakRssMiB} | ${r.beyondHeapMiB} | ${r.ratio} | ${container} | ${container - r.executorPeakRssMiB} | ${r.exitCode} | ${r.seconds.toFixed(0)} |`,
   );
 }
 
