@@ -8,6 +8,7 @@ import {
   recordsPerFrame,
 } from '../../../../src/core/shuffle/run-file.js';
 import { MAX_OPEN_RUNS, mergeFanIn } from '../../../../src/core/shuffle/spill.js';
+import { CorruptStreamError, decodeFramedStream, frameBatch } from '../../../../src/core/serde.js';
 
 const MiB = 1024 * 1024;
 
@@ -58,5 +59,17 @@ describe('merge read-ahead', () => {
 
   it('never reads in chunks below 64 KiB, however many runs', () => {
     expect(chunkBytesFor(10_000)).toBe(64 * 1024);
+  });
+});
+
+describe('framed stream decoding', () => {
+  it('decodes the frames of a chunk one at a time, as the consumer asks for them', async () => {
+    // one chunk: a good frame, then a frame whose payload is not a serialized batch
+    const bad = Buffer.from([0, 0, 0, 3, 0xff, 0xff, 0xff]);
+    const chunk = Buffer.concat([frameBatch([['a', 1]]), bad]);
+    const it = decodeFramedStream((async function* () { yield chunk; })())[Symbol.asyncIterator]();
+    // the first batch arrives although the second frame of the same chunk is corrupt
+    expect((await it.next()).value).toEqual([['a', 1]]);
+    await expect(it.next()).rejects.toBeInstanceOf(CorruptStreamError);
   });
 });
