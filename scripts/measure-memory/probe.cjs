@@ -5,6 +5,9 @@
 // isolate (heapUsed/heapTotal, external, arrayBuffers, its heap limit). measure.mjs reads
 // these files to break an executor's peak RSS down into heaps, Buffers and the rest.
 'use strict';
+// A CommonJS file because --require is the preload Node also runs in worker threads.
+/* global require, process, setInterval */
+/* eslint-disable @typescript-eslint/no-require-imports */
 const { appendFileSync } = require('node:fs');
 const { join } = require('node:path');
 const v8 = require('node:v8');
