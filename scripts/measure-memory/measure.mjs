@@ -6,6 +6,7 @@
 // One command, from the repo root, after `npm run build`:
 //   node scripts/measure-memory/measure.mjs [--heaps 256,512,1024] [--data-factor 3]
 //     [--workloads reduce,sort,group,sort1k,group1k] [--cores 2] [--conf key=value ...] [--no-probe]
+//     [--interval-ms 50] [--data-dir <dir>] [--help]
 //
 // For each heap H (MiB) and workload it runs
 //   tspark-submit --master local-cluster[1,cores,H] <app> ...
@@ -41,8 +42,16 @@ const { values: opts } = parseArgs({
     conf: { type: 'string', multiple: true, default: [] },
     // per-thread breakdown (heaps, Buffers) through the probe.cjs preload, unless --no-probe
     'no-probe': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (opts.help) {
+  // the usage is this file's leading comment
+  const head = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
+  const usage = head.slice(0, head.findIndex((l) => !l.startsWith('//')));
+  console.log(usage.map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  process.exit(0);
+}
 const PROBE = fileURLToPath(new URL('probe.cjs', import.meta.url));
 const heaps = opts.heaps.split(',').map(Number);
 const dataFactor = Number(opts['data-factor']);
