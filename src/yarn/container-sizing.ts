@@ -16,7 +16,7 @@ export const DEFAULT_MEMORY_OVERHEAD_FACTOR = 0.1;
 /**
  * What a tspark process holds outside its heap whatever its cores (MiB): Node's own
  * code and data, the main thread's native memory and Buffers (RPC, block server),
- * allocator slack. Measured 56-73 MiB beyond the heaps (docs/yarn.md, "Memory").
+ * allocator slack. Measured 71-90 MiB besides the V8 heaps and Buffers, with 2 cores (docs/yarn.md, "Measured").
  */
 export const PROCESS_OFF_HEAP_MIB = 128;
 /**
