@@ -136,7 +136,7 @@ export const Config = {
     key: 'spark.executor.memoryOverhead',
     category: 'Executor',
     doc: 'Memory outside the V8 heap (Buffers, shuffle and network data, Node itself) added to each executor container.',
-    defaultText: 'max(384m, spark.executor.memoryOverheadFactor x executor memory)',
+    defaultText: 'max(384m, spark.executor.memoryOverheadFactor x executor memory, 128m + 80m x spark.executor.cores)',
   }),
   EXECUTOR_MEMORY_OVERHEAD_FACTOR: doubleEntry({
     key: 'spark.executor.memoryOverheadFactor',
@@ -183,8 +183,20 @@ export const Config = {
   MEMORY_FRACTION: doubleEntry({
     key: 'spark.memory.fraction',
     category: 'Execution',
-    doc: 'Fraction of the heap usable for shuffle buffers and cached blocks before spilling or evicting.',
+    doc:
+      'Fraction of the heap usable for shuffle buffers and cached blocks before spilling or evicting. ' +
+      "On an executor it applies per task slot: to the slot's share of spark.executor.memory (docs/yarn.md, Memory).",
     default: 0.6,
+    min: 0,
+    max: 1,
+  }),
+  MEMORY_STORAGE_FRACTION: doubleEntry({
+    key: 'spark.memory.storageFraction',
+    category: 'Execution',
+    doc:
+      "Part of spark.memory.fraction an executor sets aside for cached blocks. Cached blocks are kept serialized outside V8's heap, " +
+      "so this part is taken out of the executor's memory before it is split into the task threads' heaps; it is not lent to tasks.",
+    default: 0.5,
     min: 0,
     max: 1,
   }),

@@ -65,9 +65,11 @@ export function frameBatch(records: readonly unknown[]): Buffer {
 }
 
 /**
- * Incremental frame decoder: `push` any chunk, receive every batch completed by it.
- * A frame lying wholly inside one chunk is decoded in place (no copy); only frames that
- * straddle chunk boundaries are copied once into a contiguous buffer.
+ * Incremental frame splitter: `push` any chunk, receive the payload of every frame
+ * completed by it, still encoded. A frame lying wholly inside one chunk is a view into
+ * it (no copy); only frames that straddle chunk boundaries are copied once into a
+ * contiguous buffer. The caller decodes a payload when it needs the batch, so a chunk
+ * of many small frames is not all decoded onto the heap at once.
  */
 export class FrameDecoder {
   private pending: Buffer[] = [];
@@ -75,8 +77,8 @@ export class FrameDecoder {
   /** Total frame length (header + payload) of the partial frame, once its header is known. */
   private pendingFrameBytes = -1;
 
-  /** Decodes the frames completed by `chunk`, appending their batches to `out`. */
-  push(chunk: Buffer, out: unknown[][]): void {
+  /** Appends the payloads of the frames completed by `chunk` to `out`. */
+  push(chunk: Buffer, out: Buffer[]): void {
     let offset = 0;
     if (this.pendingBytes > 0) {
       offset = this.completePending(chunk, out);
@@ -86,7 +88,7 @@ export class FrameDecoder {
     while (end - offset >= FRAME_HEADER_BYTES) {
       const frameEnd = offset + FRAME_HEADER_BYTES + chunk.readUInt32BE(offset);
       if (frameEnd > end) break;
-      out.push(decodeBatch(chunk.subarray(offset + FRAME_HEADER_BYTES, frameEnd)));
+      out.push(chunk.subarray(offset + FRAME_HEADER_BYTES, frameEnd));
       offset = frameEnd;
     }
     if (offset < end) {
@@ -111,7 +113,7 @@ export class FrameDecoder {
    * Adds `chunk` to the partial frame. Returns the offset in `chunk` after the completed
    * frame, or -1 when the whole chunk went into the still-incomplete frame.
    */
-  private completePending(chunk: Buffer, out: unknown[][]): number {
+  private completePending(chunk: Buffer, out: Buffer[]): number {
     if (this.pendingFrameBytes < 0) {
       if (this.pendingBytes + chunk.length < FRAME_HEADER_BYTES) {
         this.pending.push(chunk);
@@ -133,7 +135,7 @@ export class FrameDecoder {
     this.pending = [];
     this.pendingBytes = 0;
     this.pendingFrameBytes = -1;
-    out.push(decodeBatch(frame.subarray(FRAME_HEADER_BYTES)));
+    out.push(frame.subarray(FRAME_HEADER_BYTES));
     return missing;
   }
 
@@ -147,13 +149,20 @@ export class FrameDecoder {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** Decodes a framed byte stream cut into arbitrary chunks into its batches. */
 export async function* decodeFramedStream(chunks: AsyncIterable<Buffer>): AsyncGenerator<unknown[]> {
   const decoder = new FrameDecoder();
-  const out: unknown[][] = [];
+  const out: Buffer[] = [];
   for await (const chunk of chunks) {
     decoder.push(chunk, out);
-    for (let i = 0; i < out.length; i++) yield out[i]!;
+    // one decoded batch at a time: a merge holds one per open run, not one chunk's worth
+    for (let i = 0; i < out.length; i++) {
+      const payload = out[i]!;
+      out[i] = EMPTY;
+      yield decodeBatch(payload);
+    }
     out.length = 0;
   }
   decoder.end();

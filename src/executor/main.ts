@@ -16,6 +16,7 @@ import { parseExecutorArgs } from './executor-args.js';
 import { ExecutorBackend } from './executor-backend.js';
 import { readApplicationSecret } from './executor-secret.js';
 import { WorkerThreadPool, slotShuffleDirs } from './worker-pool.js';
+import { executorHeapMiB, slotMemory, type SlotMemory } from './slot-memory.js';
 import { ShuffleBlockServer, ShuffleFileResolver } from '../core/shuffle/remote/index.js';
 import { ExecutorBlockManager } from './block-manager.js';
 
@@ -46,14 +47,20 @@ async function main(): Promise<number> {
     const heapBytes = v8.getHeapStatistics().heap_size_limit;
     // one cache per executor process, shared by its task threads and served to other executors
     let blockManager: ExecutorBlockManager | undefined;
+    // how the executor's memory divides among its task slots (slot-memory.ts), per application conf
+    const slotsFor = (appConf: SparkConf): SlotMemory =>
+      slotMemory(executorHeapMiB(process.execArgv, heapBytes), args.cores, {
+        memoryFraction: appConf.require(Config.MEMORY_FRACTION),
+        storageFraction: appConf.require(Config.MEMORY_STORAGE_FRACTION),
+      });
     const blockManagerFor = (appConf: Record<string, string>): ExecutorBlockManager => {
       if (!blockManager) {
         const app = new SparkConf(appConf);
-        const fraction = Number(appConf['spark.memory.fraction'] ?? '0.6');
         blockManager = new ExecutorBlockManager({
           executorId: args.executorId,
           dir: join(localDir, 'blocks'),
-          storageMemoryBytes: Math.floor(heapBytes * fraction * 0.5),
+          // the one cache holds every slot's share of cached-block memory
+          storageMemoryBytes: slotsFor(app).storageMemoryBytes * Math.max(1, args.cores),
           secret,
           logger: log,
           maxFrameBytes: rpcSettings(app).maxFrameBytes,
@@ -91,16 +98,29 @@ async function main(): Promise<number> {
         return server;
       },
       startSlots: (conf, events, blockServer) => {
-        const appRpc = rpcSettings(new SparkConf(conf));
-        const fraction = Number(conf['spark.memory.fraction'] ?? '0.6');
+        const appConf = new SparkConf(conf);
+        const heapMiB = executorHeapMiB(process.execArgv, heapBytes);
+        const slots = slotsFor(appConf);
+        log.info(
+          `${args.cores} task slot(s) in ${heapMiB} MiB: each a ${slots.oldGenerationMiB} MiB old + ${slots.youngGenerationMiB} MiB young generation heap, ` +
+            `${mib(slots.taskMemoryBytes)} MiB of shuffle buffers per task, ${mib(slots.storageMemoryBytes)} MiB of cached blocks per slot`,
+        );
+        if (slots.oversubscribed) {
+          log.warn(
+            `${args.cores} task slots need ${slots.oldGenerationMiB + slots.youngGenerationMiB} MiB of heap each: more than ` +
+              `this executor's ${heapMiB} MiB hold; raise ${Config.EXECUTOR_MEMORY.key} or lower ${Config.EXECUTOR_CORES.key}`,
+          );
+        }
+        const appRpc = rpcSettings(appConf);
         return WorkerThreadPool.start(
           {
             cores: args.cores,
             executorId: args.executorId,
             conf,
             localDir,
-            taskMemoryBytes: Math.floor((heapBytes * fraction) / args.cores),
-            storageMemoryBytes: Math.floor((heapBytes * fraction * 0.5) / args.cores),
+            taskMemoryBytes: slots.taskMemoryBytes,
+            storageMemoryBytes: slots.storageMemoryBytes,
+            slotHeap: slots,
             logger: log,
             ...(blockServer
               ? {
@@ -130,6 +150,10 @@ async function main(): Promise<number> {
     log.error(`Error: ${message}`);
     return isTsparkError(e) ? e.exitCode : ExitCode.INTERNAL;
   }
+}
+
+function mib(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(1);
 }
 
 process.exitCode = await main();

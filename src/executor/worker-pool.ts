@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker, type MessagePort } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
 import type { Logger } from '../log.js';
 import type {
   ExecutorBlockManagerOptions,
@@ -36,6 +37,20 @@ export interface WorkerPoolOptions {
   blockManager?: ExecutorBlockManagerOptions;
   /** A port to the executor's one cache for each task thread (block-manager.ts); without it each thread caches alone. */
   cachePort?: () => MessagePort;
+  /** Each worker's V8 heap limits (slot-memory.ts); without them a worker may grow the process's whole heap. */
+  slotHeap?: { oldGenerationMiB: number; youngGenerationMiB: number };
+}
+
+/** Why a worker died, in words a user can act on when it ran out of heap. */
+export function crashReason(err: Error, heap: WorkerPoolOptions['slotHeap']): string {
+  if ((err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    const size = heap ? ` of ${heap.oldGenerationMiB} MiB` : '';
+    return (
+      `ran out of its heap${size} (${err.message}): the executor's memory is split among its task slots; ` +
+      'raise spark.executor.memory, lower spark.executor.cores, or lower spark.memory.fraction so tasks spill earlier'
+    );
+  }
+  return `crashed: ${err.message}`;
 }
 
 /** A task slot's own directory under the executor's. */
@@ -93,13 +108,29 @@ export class WorkerThreadPool implements TaskSlots {
       storageMemoryBytes: this.options.storageMemoryBytes,
       ...(this.options.blockManager ? { blockManager: this.options.blockManager } : {}),
     };
+    const heap = this.options.slotHeap;
+    // V8's --max-old-space-size, which the launcher gives the process, silently overrides a
+    // worker's resourceLimits.maxOldGenerationSizeMb; a new isolate reads the flag when it is
+    // created, so lower the flag for the workers (the main thread's heap keeps the limit it
+    // started with). resourceLimits still sets the young generation and makes a worker that
+    // runs out of heap end with ERR_WORKER_OUT_OF_MEMORY instead of taking the process down.
+    if (heap) setFlagsFromString(`--max-old-space-size=${heap.oldGenerationMiB}`);
     const cachePort = this.options.cachePort?.();
-    const worker = cachePort
-      ? new Worker(this.script.path, { workerData: { ...data, cachePort }, transferList: [cachePort] })
-      : new Worker(this.script.path, { workerData: data });
+    const worker = new Worker(this.script.path, {
+      workerData: cachePort ? { ...data, cachePort } : data,
+      ...(cachePort ? { transferList: [cachePort] } : {}),
+      ...(heap
+        ? {
+            resourceLimits: {
+              maxOldGenerationSizeMb: heap.oldGenerationMiB,
+              maxYoungGenerationSizeMb: heap.youngGenerationMiB,
+            },
+          }
+        : {}),
+    });
     const slot: Slot = { worker, queue: [], binaries: new Set(), broadcasts: new Set() };
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
-    worker.on('error', (err) => this.lost(index, `crashed: ${err.message}`));
+    worker.on('error', (err) => this.lost(index, crashReason(err, heap)));
     worker.on('exit', (code) => this.lost(index, `exited with code ${code}`));
     this.slots.push(slot);
   }

@@ -85,6 +85,7 @@ export function planContainers(plan: Pick<SubmitPlan, 'conf' | 'deployMode'>): {
     overheadMiB: conf.getEntry(Config.EXECUTOR_MEMORY_OVERHEAD),
     overheadFactor: conf.getEntry(Config.EXECUTOR_MEMORY_OVERHEAD_FACTOR),
     vCores: conf.require(Config.EXECUTOR_CORES),
+    taskSlots: conf.require(Config.EXECUTOR_CORES),
     memoryKey: Config.EXECUTOR_MEMORY.key,
     overheadKey: Config.EXECUTOR_MEMORY_OVERHEAD.key,
   });

@@ -9,12 +9,16 @@
  */
 import { BATCH_SIZE } from '../batch.js';
 import { compareKeys } from '../keys.js';
+import { recordsPerFrame } from './run-file.js';
 
 export type Rec = [unknown, unknown];
 export type KeyComparator = (a: unknown, b: unknown) => number;
 
 export const ascendingKeys: KeyComparator = compareKeys;
 export const descendingKeys: KeyComparator = (a, b) => compareKeys(b, a);
+
+/** Output records after which a merge estimates their size to cap its batch. */
+const SIZE_SAMPLE_AT = 32;
 
 /** Folds the values of adjacent equal keys: `first` starts a group, `add` extends it. */
 export interface Fold {
@@ -84,6 +88,10 @@ export async function* mergeSortedRuns(
     for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i);
 
     let out: Rec[] = [];
+    // Records per output batch: BATCH_SIZE, fewer once a sample of the batch says its records
+    // are large (a group of 1 KiB values, say): a batch is held whole on the heap downstream.
+    let limit = BATCH_SIZE;
+    let sampled = false;
     let hasGroup = false;
     let groupKey: unknown;
     let groupAcc: unknown;
@@ -111,9 +119,15 @@ export async function* mergeSortedRuns(
       } else if (heap.length > 1) {
         siftDown(0);
       }
-      if (out.length >= BATCH_SIZE) {
+      if (!sampled && out.length >= SIZE_SAMPLE_AT) {
+        sampled = true;
+        limit = recordsPerFrame(out);
+      }
+      if (out.length >= limit) {
         yield out;
         out = [];
+        limit = BATCH_SIZE;
+        sampled = false;
       }
     }
     if (hasGroup) out.push([groupKey, groupAcc]);

@@ -21,7 +21,7 @@ import type { Aggregator } from './aggregator.js';
 import { CombiningBuffer, RecordBuffer, SINGLE_PARTITION, type ShuffleBuffer } from './buffers.js';
 import { arrayRun, ascendingKeys, descendingKeys, mergeSortedRuns, type Fold, type Rec } from './merge.js';
 import type { MemoryBudget } from './memory.js';
-import { MAX_OPEN_RUNS, OpenRuns, SpillFiles } from './spill.js';
+import { mergeFanIn, OpenRuns, SpillFiles } from './spill.js';
 
 export interface ShuffleReadMetrics {
   recordsRead: number;
@@ -69,9 +69,10 @@ export async function* readShuffleInput(
   }
 
   const order = spec.sortKeys === 'descending' ? descendingKeys : ascendingKeys;
-  // Merging reads every block at once; past MAX_OPEN_RUNS blocks (open files, read-ahead
-  // buffers) the external sort below, which reads them one by one, is the safer path.
-  if (spec.inputsSorted === true && spec.sortKeys !== undefined && blocks.length <= MAX_OPEN_RUNS) {
+  // Merging reads every block at once: a decoded frame of each (about FRAME_TARGET_BYTES) on
+  // the heap, which only the budget's fan-in bounds. Past it the external sort below, which
+  // reads the blocks one by one into a budgeted buffer, is the safer path.
+  if (spec.inputsSorted === true && spec.sortKeys !== undefined && blocks.length <= mergeFanIn(spec.memory.limit)) {
     const counted = blocks.map((b) => countRecords(decodeFramedStream(b), metrics));
     yield* mergeSortedRuns(counted, order, valueFold);
     return;
@@ -110,7 +111,7 @@ export async function* readShuffleInput(
     }
 
     const mode = { kind: 'merge' as const, cmp: order, fold: spilledFold };
-    await files.compact(mode);
+    await files.compact(mode, mergeFanIn(spec.memory.limit));
     const inMemory = buffer.drain(order)[0]!;
     const open = await OpenRuns.open(files.runs);
     try {

@@ -7,9 +7,18 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { BATCH_SIZE } from '../batch.js';
 import { CorruptStreamError, frameBatch } from '../serde.js';
+import { estimateSize } from './memory.js';
 
 /** Buffered bytes that trigger a write. */
 const FLUSH_BYTES = 4 * 1024 * 1024;
+/**
+ * Estimated heap bytes (estimateSize) of one frame's records once decoded. A merge holds
+ * one decoded frame per open run; BATCH_SIZE records of a kilobyte each would be 4 MiB a
+ * run. Small records (up to 256 estimated bytes) still fill BATCH_SIZE.
+ */
+export const FRAME_TARGET_BYTES = 1024 * 1024;
+/** Records sampled to estimate a frame's record size. */
+const FRAME_SAMPLE = 8;
 /** Read chunk for one run when few runs are open at once. */
 export const READ_CHUNK_BYTES = 1024 * 1024;
 
@@ -44,14 +53,15 @@ export class RunWriter {
     if (this.pendingBytes >= FLUSH_BYTES) await this.flush();
   }
 
-  /** Appends records as frames of at most BATCH_SIZE records. */
+  /** Appends records as frames of at most BATCH_SIZE records and about FRAME_TARGET_BYTES. */
   async writeRecords(records: readonly unknown[]): Promise<void> {
-    if (records.length <= BATCH_SIZE) {
+    const perFrame = recordsPerFrame(records);
+    if (records.length <= perFrame) {
       if (records.length > 0) await this.write(frameBatch(records));
       return;
     }
-    for (let i = 0; i < records.length; i += BATCH_SIZE) {
-      await this.write(frameBatch(records.slice(i, i + BATCH_SIZE)));
+    for (let i = 0; i < records.length; i += perFrame) {
+      await this.write(frameBatch(records.slice(i, i + perFrame)));
     }
   }
 
@@ -80,6 +90,17 @@ export class RunWriter {
   }
 }
 
+/** Records per frame: BATCH_SIZE, fewer when a sample of the records says they are large. */
+export function recordsPerFrame(records: readonly unknown[]): number {
+  const n = records.length;
+  if (n === 0) return BATCH_SIZE;
+  const samples = Math.min(n, FRAME_SAMPLE);
+  let bytes = 0;
+  for (let s = 0; s < samples; s++) bytes += estimateSize(records[Math.floor((s * n) / samples)]);
+  const average = Math.max(1, bytes / samples);
+  return Math.max(1, Math.min(BATCH_SIZE, Math.floor(FRAME_TARGET_BYTES / average)));
+}
+
 /** Streams bytes [start, end) of an open file in chunks of up to `chunkBytes`. */
 export async function* readRange(
   handle: FileHandle,
@@ -105,7 +126,20 @@ export async function* readRange(
   }
 }
 
-/** Chunk size for reading `openRuns` runs at once: smaller chunks when many are open. */
+/**
+ * Read-ahead of one merge over all its open runs: the bytes outside the heap (Buffers) a
+ * merging task holds for reading, whatever its fan-in. Counted in the executor's memory
+ * overhead, not in the heap budget (docs/internals/shuffle.md, "Memory outside the heap").
+ */
+export const MERGE_READ_AHEAD_BYTES = 16 * 1024 * 1024;
+/** Smaller reads cost more system calls than they save memory. */
+const MIN_READ_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Chunk size for reading `openRuns` runs at once: READ_CHUNK_BYTES while the runs' chunks
+ * fit in MERGE_READ_AHEAD_BYTES together, smaller chunks when more runs are open.
+ */
 export function chunkBytesFor(openRuns: number): number {
-  return openRuns > 32 ? 256 * 1024 : READ_CHUNK_BYTES;
+  const share = Math.floor(MERGE_READ_AHEAD_BYTES / Math.max(1, openRuns));
+  return Math.max(MIN_READ_CHUNK_BYTES, Math.min(READ_CHUNK_BYTES, share));
 }

@@ -10,12 +10,23 @@
 import { randomUUID } from 'node:crypto';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeFramedStream, frameBatch } from '../serde.js';
+import { decodeFramedStream } from '../serde.js';
 import { arrayRun, mergeSortedRuns, type Fold, type KeyComparator, type Rec } from './merge.js';
 import { chunkBytesFor, readRange, RunWriter, type RunFile } from './run-file.js';
 
 /** Runs read at once by one merge; more are first merged in groups of this size. */
 export const MAX_OPEN_RUNS = 64;
+/** Heap a merge needs per open run: its decoded frame (about FRAME_TARGET_BYTES). */
+export const MERGE_BYTES_PER_RUN = 1024 * 1024;
+
+/**
+ * How many runs a task with `budgetBytes` of shuffle memory merges at once: as many as
+ * their decoded frames fit in its budget, between 2 and MAX_OPEN_RUNS. Small executors
+ * merge in more passes instead of running out of heap.
+ */
+export function mergeFanIn(budgetBytes: number): number {
+  return Math.max(2, Math.min(MAX_OPEN_RUNS, Math.floor(budgetBytes / MERGE_BYTES_PER_RUN)));
+}
 
 export type MergeMode = { kind: 'concat' } | { kind: 'merge'; cmp: KeyComparator; fold?: Fold };
 
@@ -198,7 +209,7 @@ export async function writeMerged(
         if (inMemory.length > 0) sources.push(arrayRun(inMemory));
         for await (const batch of mergeSortedRuns(sources, mode.cmp, mode.fold)) {
           records += batch.length;
-          await out.write(frameBatch(batch));
+          await out.writeRecords(batch);
         }
       }
       offsets.push(out.position - base);

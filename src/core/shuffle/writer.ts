@@ -24,7 +24,7 @@ import { CombiningBuffer, RecordBuffer, SerializedRecordBuffer, type ShuffleBuff
 import { ascendingKeys, descendingKeys, type Fold, type KeyComparator } from './merge.js';
 import type { MemoryBudget } from './memory.js';
 import { RunWriter } from './run-file.js';
-import { SpillFiles, writeMerged, type MergeMode } from './spill.js';
+import { mergeFanIn, SpillFiles, writeMerged, type MergeMode } from './spill.js';
 
 export interface ShuffleWriteSpec {
   shuffleId: number;
@@ -142,7 +142,7 @@ export async function writeShuffleOutput(
           if (i < batch.length) await files.spill(buffer.drain(mode.cmp));
         }
       }
-      await files.compact(mode);
+      await files.compact(mode, mergeFanIn(memory.limit));
       // Without spills nothing is merged: the buffer only needs the output order.
       const inMemory = buffer.drain(files.runs.length > 0 ? mode.cmp : order);
       written = await writeDataFile(dataTmp, (out) =>

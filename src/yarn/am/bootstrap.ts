@@ -154,6 +154,7 @@ export async function startApplicationMaster(input: BootstrapInput): Promise<Run
     overheadMiB: conf.getEntry(Config.EXECUTOR_MEMORY_OVERHEAD),
     overheadFactor: conf.getEntry(Config.EXECUTOR_MEMORY_OVERHEAD_FACTOR),
     vCores: conf.require(Config.EXECUTOR_CORES),
+    taskSlots: conf.require(Config.EXECUTOR_CORES),
     memoryKey: Config.EXECUTOR_MEMORY.key,
     overheadKey: Config.EXECUTOR_MEMORY_OVERHEAD.key,
   });

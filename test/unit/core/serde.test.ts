@@ -106,14 +106,14 @@ describe('framed stream decoding', () => {
     }
   });
 
-  it('FrameDecoder returns each batch as soon as its last byte arrives', () => {
+  it("FrameDecoder returns each frame's payload as soon as its last byte arrives", () => {
     const d = new FrameDecoder();
-    const out: unknown[][] = [];
+    const out: Buffer[] = [];
     const f0 = frames[0]!;
     d.push(f0.subarray(0, f0.length - 1), out);
     expect(out).toEqual([]);
     d.push(f0.subarray(f0.length - 1), out);
-    expect(out).toEqual([BATCHES[0]]);
+    expect(out.map((p) => decodeBatch(p))).toEqual([BATCHES[0]]);
     d.end();
   });
 });

@@ -17,6 +17,32 @@ describe('container sizing', () => {
     const t = containerSize({ role: 'executor', heapMiB: 4097, vCores: 2, ...executorKeys });
     expect(t.overheadMiB).toBe(410);
   });
+  it('adds per-slot off-heap room to an executor from 4 cores up', () => {
+    const exec = (heapMiB: number, cores: number, overheadMiB?: number) =>
+      containerSize({
+        role: 'executor',
+        heapMiB,
+        vCores: cores,
+        taskSlots: cores,
+        ...(overheadMiB === undefined ? {} : { overheadMiB }),
+        ...executorKeys,
+      });
+    // 128 MiB for the process + 80 MiB per core: 448 MiB at 4 cores, below the floor at 3
+    expect(exec(1024, 3).overheadMiB).toBe(384);
+    expect(exec(1024, 4).overheadMiB).toBe(448);
+    const eight = exec(2048, 8);
+    expect(eight.overheadMiB).toBe(768);
+    expect(eight.explanation).toContain('128 MiB + 8 x 80 MiB per core');
+    // the factor still wins for large heaps
+    expect(exec(16384, 8).overheadMiB).toBe(1639);
+    // an explicit overhead is taken as is
+    expect(exec(1024, 8, 200).overheadMiB).toBe(200);
+  });
+  it('adds no per-slot room to a driver or AM, whatever its cores', () => {
+    const driver = containerSize({ role: 'driver', heapMiB: 1024, vCores: 8, ...executorKeys });
+    expect(driver.overheadMiB).toBe(384);
+    expect(driver.explanation).not.toContain('per core');
+  });
   it('honours an explicit overhead and factor', () => {
     expect(containerSize({ role: 'executor', heapMiB: 1024, overheadMiB: 100, vCores: 1, ...executorKeys }).memoryMiB).toBe(1124);
     expect(containerSize({ role: 'executor', heapMiB: 4000, overheadFactor: 0.4, vCores: 1, ...executorKeys }).overheadMiB).toBe(1600);
@@ -42,7 +68,8 @@ describe('container sizing', () => {
     expect(() => checkAgainstMaximum(s, { memory: 8192, vCores: 4 }, keys)).toThrow(/8 vcores.*maximum of 4.*spark\.executor\.cores/);
   });
   it('accepts a container exactly at the maximum', () => {
-    const s = containerSize({ role: 'executor', heapMiB: 640, vCores: 4, ...executorKeys });
+    // 576 + (128 + 4 x 80) = 1024
+    const s = containerSize({ role: 'executor', heapMiB: 576, vCores: 4, taskSlots: 4, ...executorKeys });
     expect(() => checkAgainstMaximum(s, { memory: 1024, vCores: 4 }, keys)).not.toThrow();
   });
 });

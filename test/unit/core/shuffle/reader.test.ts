@@ -200,7 +200,10 @@ describe('readShuffleInput', () => {
                 },
               ),
             );
-            expect(metrics.spillCount).toBe(0); // merging needs no buffer
+            // merging needs no buffer; a budget too small for a decoded frame per block
+            // (fan-in 2 < 4 blocks) sorts externally instead
+            if (budget === UNLIMITED) expect(metrics.spillCount).toBe(0);
+            else expect(metrics.spillCount).toBeGreaterThan(0);
             const keys = got.map((r) => r[0]);
             const sorted = keys.slice().sort((a, b) => sign * plainCompare(a, b));
             expect(keys).toEqual(sorted);
