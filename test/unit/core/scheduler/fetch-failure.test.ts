@@ -43,6 +43,8 @@ class TwoExecutorBackend implements SchedulerBackend {
   beforeTask?: (l: Launched) => void;
   /** Called after a task ran, before the driver hears of it; may replace the result. */
   afterTask?: (l: Launched, r: TaskResult) => TaskResult;
+  /** Called at the start of each offer round, before free executors are listed; may lose executors. */
+  beforeOffers?: () => void;
 
   constructor(dir: string) {
     for (const id of ['a', 'b']) {
@@ -72,6 +74,7 @@ class TwoExecutorBackend implements SchedulerBackend {
     this.revive = true;
     setImmediate(() => {
       this.revive = false;
+      this.beforeOffers?.();
       const offers = [...this.executors]
         .filter(([, e]) => e.running === 0)
         .map(([executorId]) => ({ executorId, freeSlots: 1 }));
@@ -257,13 +260,14 @@ describe('DAGScheduler: lost map outputs are recomputed', () => {
   it('a lost local worker thread (files on the shared disk) keeps its map outputs: nothing is recomputed', async () => {
     const { sc, backend } = newContext();
     let lost = false;
-    backend.afterTask = (l, r) => {
-      const mapsDone = backend.results.filter((x) => x.result.ok && x.result.mapOutput).length + 1;
-      if (!lost && l.kind === 'map' && mapsDone === MAPS) {
+    // Executor b goes in the first offer round after the driver has every map output, so before
+    // any reducer can be offered to it (losing it from a timer instead raced with that round).
+    backend.beforeOffers = () => {
+      const mapsDone = backend.results.filter((x) => x.result.ok && x.result.mapOutput).length;
+      if (!lost && mapsDone === MAPS) {
         lost = true;
-        setImmediate(() => backend.lose('b', false));
+        backend.lose('b', false);
       }
-      return r;
     };
     const result = await sumsJob(sc);
     expect(new Map(result)).toEqual(expectedSums());
