@@ -26,6 +26,23 @@ export interface TaskLaunch {
   broadcastIds: readonly number[];
 }
 
+/**
+ * Where the pending tasks would like to run (Spark's numLocalityAwareTasks and
+ * hostToLocalTaskCount): a resource manager asking for new executors places them
+ * on these hosts in proportion. Plain data: it travels to a yarn-client AM.
+ */
+export interface LocalityPreferences {
+  /** Pending tasks (not yet launched) that prefer at least one host. */
+  numLocalityAwareTasks: number;
+  /** Host -> pending tasks preferring it (a task preferring two hosts counts for both). */
+  hostToLocalTaskCount: Record<string, number>;
+}
+
+export const NO_LOCALITY_PREFERENCES: LocalityPreferences = Object.freeze({
+  numLocalityAwareTasks: 0,
+  hostToLocalTaskCount: Object.freeze({}) as Record<string, number>,
+});
+
 /** Implemented by the TaskScheduler; called by backends. */
 export interface SchedulerBackendClient {
   resourceOffers(offers: ExecutorOffer[]): TaskLaunch[];
@@ -37,6 +54,8 @@ export interface SchedulerBackendClient {
    * a local worker thread, whose files stay on the shared disk.
    */
   executorLost(executorId: string, reason: string, options?: { shuffleFilesLost?: boolean }): void;
+  /** The pending tasks' preferred hosts, for a resource manager placing new executors. */
+  localityPreferences?(): LocalityPreferences;
 }
 
 export interface SchedulerBackend {

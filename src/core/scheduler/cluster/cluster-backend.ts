@@ -12,7 +12,13 @@ import {
   type RegisteredExecutor,
 } from '../../../executor/protocol.js';
 import { decodeTaskResult } from '../task-codec.js';
-import type { SchedulerBackend, SchedulerBackendClient, TaskLaunch } from '../backend.js';
+import {
+  NO_LOCALITY_PREFERENCES,
+  type LocalityPreferences,
+  type SchedulerBackend,
+  type SchedulerBackendClient,
+  type TaskLaunch,
+} from '../backend.js';
 
 /**
  * The driver side of the executor protocol (Spark's
@@ -132,6 +138,11 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
   /** Executors lost so far, with the reason. */
   lostExecutors(): ReadonlyMap<string, string> {
     return this.lost;
+  }
+
+  /** Where pending tasks would like executors (yarn: the AM places new containers there). */
+  localityPreferences(): LocalityPreferences {
+    return this.client?.localityPreferences?.() ?? NO_LOCALITY_PREFERENCES;
   }
 
   defaultParallelism(): number {
