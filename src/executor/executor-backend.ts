@@ -63,6 +63,8 @@ export interface ExecutorBackendOptions {
    * executor serves no shuffle blocks and its reducers read local files only.
    */
   startBlockServer?: (conf: Record<string, string>) => Promise<BlockServerHandle>;
+  /** Deletes this executor's map output files of a shuffle the driver no longer needs. */
+  removeShuffle?: (shuffleId: number) => Promise<number>;
   /** Starts the task slots once the application's configuration is known. */
   startSlots: (
     conf: Record<string, string>,
@@ -205,6 +207,14 @@ export class ExecutorBackend {
     c.handle(Msg.DROP_BINARY, (m) => slots().dropBinary(Number(m.binaryId)));
     c.handle(Msg.DROP_BROADCAST, (m) => slots().dropBroadcast(Number(m.id)));
     c.handle(Msg.DROP_RDD, (m) => slots().dropRdd(Number(m.rddId)));
+    c.handle(Msg.REMOVE_SHUFFLE, (m) => {
+      const shuffleId = Number(m.shuffleId);
+      void this.options.removeShuffle?.(shuffleId).then(
+        (files) => this.log.debug({ shuffleId, files }, `Removed the files of shuffle ${shuffleId}`),
+        (e: unknown) =>
+          this.log.warn({ shuffleId, err: (e as Error).message }, `Could not remove the files of shuffle ${shuffleId}`),
+      );
+    });
     c.handle(Msg.STOP_EXECUTOR, () =>
       this.finish({ code: ExitCode.OK, reason: 'the driver asked this executor to stop' }),
     );

@@ -17,6 +17,7 @@ import { ExecutorBackend } from './executor-backend.js';
 import { readApplicationSecret } from './executor-secret.js';
 import { WorkerThreadPool, slotShuffleDirs } from './worker-pool.js';
 import { ShuffleBlockServer, ShuffleFileResolver } from '../core/shuffle/remote/index.js';
+import { removeShuffleFiles } from '../core/shuffle/remove-shuffle-files.js';
 
 async function main(): Promise<number> {
   const log = createRootLogger({ name: 'executor' });
@@ -68,6 +69,7 @@ async function main(): Promise<number> {
           maxFrameBytes: rpcSettings(app).maxFrameBytes,
         });
       },
+      removeShuffle: (shuffleId) => removeShuffleFiles(slotShuffleDirs(localDir, args.cores), shuffleId),
       startSlots: (conf, events, blockServer) => {
         const appRpc = rpcSettings(new SparkConf(conf));
         const fraction = Number(conf['spark.memory.fraction'] ?? '0.6');

@@ -19,6 +19,8 @@ import type { RpcMessage } from '../rpc/codec/app-frame.js';
  *   one-way  Broadcast             body = v8-serialized value
  *   one-way  LaunchTask            body = encodeTask(...) bytes
  *   one-way  DropBinary | DropBroadcast | DropRdd | StopExecutor
+ *   one-way  RemoveShuffle         { shuffleId }: the driver no longer needs the shuffle; delete its
+ *                                     map output files (a shuffle this executor has none of is ignored)
  */
 
 export const Msg = {
@@ -35,6 +37,7 @@ export const Msg = {
   DROP_BINARY: 'DropBinary',
   DROP_BROADCAST: 'DropBroadcast',
   DROP_RDD: 'DropRdd',
+  REMOVE_SHUFFLE: 'RemoveShuffle',
   STOP_EXECUTOR: 'StopExecutor',
 } as const;
 

@@ -72,5 +72,11 @@ export interface SchedulerBackend {
   releaseBinary(binaryId: number): void;
   /** Drops cached blocks of an RDD on every executor. */
   removeRdd(rddId: number): void;
+  /**
+   * Deletes the map output files of a shuffle no job needs any more, wherever
+   * executors wrote them (the context cleaner). Resolves once it is done where
+   * the backend can tell (local threads), or once executors were told.
+   */
+  removeShuffle?(shuffleId: number): Promise<void>;
   stop(): Promise<void>;
 }

@@ -403,6 +403,13 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
     }
   }
 
+  /** One-way to every executor: delete the shuffle's files (lost executors' went with them). */
+  async removeShuffle(shuffleId: number): Promise<void> {
+    for (const e of this.executors.values()) {
+      if (e.connection.isOpen) e.connection.send({ type: Msg.REMOVE_SHUFFLE, shuffleId });
+    }
+  }
+
   /** Tells every executor to stop, waits (bounded) for them to go, then closes the endpoint. */
   async stop(): Promise<void> {
     if (this.stopping) return;
