@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,12 @@ describe('shuffle cleanup on executors (local-cluster)', () => {
     expect(before).toHaveLength(12); // data + index of 6 map tasks
     // both executors wrote some
     expect(new Set(before.map((p) => /tspark-executor-(\d+)-/.exec(p)?.[1])).size).toBe(2);
+    const keptFiles = (): string[] =>
+      executorShuffleFiles(dir, keptId)
+        .map((p) => `${p} ${statSync(p).mtimeMs}`)
+        .sort();
+    const keptBefore = keptFiles();
+    expect(keptBefore.length).toBeGreaterThan(0);
 
     expect(await sc.cleaner.cleanupShuffle(id)).toBe(true);
     // RemoveShuffle is one-way: the executors delete on their own
@@ -84,12 +90,16 @@ describe('shuffle cleanup on executors (local-cluster)', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(executorShuffleFiles(dir, id)).toEqual([]);
-    expect(executorShuffleFiles(dir, keptId).length).toBeGreaterThan(0);
+    expect(keptFiles()).toEqual(keptBefore);
     expect(sc.debugState().shuffles).toBe(1);
 
     expect(new Map(await rdd.collect())).toEqual(expected);
     expect(executorShuffleFiles(dir, id)).toHaveLength(12);
-    // the kept shuffle was not recomputed: still complete
-    expect((await kept.collect()).length).toBe(3);
+    // the kept shuffle was not recomputed: the same files, untouched, still serve it
+    const keptExpected = new Map<number, number[]>();
+    for (let x = 1; x <= 6; x++) keptExpected.set(x % 3, [...(keptExpected.get(x % 3) ?? []), x]);
+    const keptResult = (await kept.collect()).map(([k, vs]) => [k, [...vs].sort((p, q) => p - q)] as const);
+    expect(new Map(keptResult)).toEqual(keptExpected);
+    expect(keptFiles()).toEqual(keptBefore);
   }, 120_000);
 });
