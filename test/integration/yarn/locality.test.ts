@@ -1,11 +1,10 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { mkdtempSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebHdfsClient } from '../../../src/hadoop/webhdfs/client.js';
 import { hadoopCluster, type HadoopCluster } from '../../support/hadoop.js';
 import { REPO_ROOT, runSubmit, submittedAppId } from '../../support/submit-cli.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 /**
  * Locality-aware container requests on the real cluster: an executor is
@@ -33,7 +32,7 @@ beforeAll(async () => {
   cluster = hadoopCluster();
   hdfs = new WebHdfsClient({ namenodes: [cluster.nameNodeUrl], user: cluster.user });
   runtimeDir = `/user/${cluster.user}/.tspark-test-runtime-locality-${process.pid}`;
-  localDir = mkdtempSync(path.join(os.tmpdir(), 'tspark-locality-test-'));
+  localDir = tempDir('tspark-locality-test-');
   input = path.join(localDir, 'input.txt');
   const lines = Array.from({ length: 6000 }, (_, i) => `line ${i} ${'x'.repeat(i % 40)}`);
   lineCount = lines.length;
@@ -45,7 +44,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await hdfs.delete(runtimeDir, true).catch(() => false);
-  rmSync(localDir, { recursive: true, force: true });
 });
 
 /** The AM container's stderr (its log) from `yarn logs`, retried until it has `expected`. */
