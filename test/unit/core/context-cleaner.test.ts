@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ContextCleaner, type CleanupActions } from '../../../src/core/context-cleaner.js';
 import { SparkContext } from '../../../src/core/context.js';
 import type { RDD } from '../../../src/core/rdd/rdd.js';
+import { silentLogger } from '../../../src/log.js';
 import { tempDir } from '../../support/temp-dir.js';
 
 /**
@@ -132,5 +134,64 @@ describe('ContextCleaner (local mode)', () => {
 
     // later jobs still run
     expect(new Map(await sums(tracked.sc).collect())).toEqual(expectedSums());
+  });
+});
+
+describe('ContextCleaner (its own rules, with recorded actions)', () => {
+  function recorded(options: { inUse?: Set<number> } = {}) {
+    const calls: string[] = [];
+    const actions: CleanupActions = {
+      unregisterShuffle: (id) => {
+        calls.push(`unregister ${id}`);
+        return !options.inUse?.has(id);
+      },
+      removeShuffleFiles: async (id) => void calls.push(`remove ${id}`),
+      unpersistRdd: (id) => void calls.push(`unpersist ${id}`),
+    };
+    return { calls, actions };
+  }
+
+  it('refuses a shuffle a running job still uses: nothing is deleted, and it can be cleaned later', async () => {
+    const inUse = new Set([5]);
+    const { calls, actions } = recorded({ inUse });
+    const cleaner = new ContextCleaner(actions, { referenceTracking: true, logger: silentLogger() });
+    expect(await cleaner.cleanupShuffle(5)).toBe(false);
+    expect(calls).toEqual(['unregister 5']);
+    inUse.clear();
+    expect(await cleaner.cleanupShuffle(5)).toBe(true);
+    expect(calls).toEqual(['unregister 5', 'unregister 5', 'remove 5']);
+    await cleaner.stop();
+    expect(await cleaner.cleanupShuffle(5)).toBe(false);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('drops the blocks of a persisted RDD once the RDD object is garbage; untracked, never', async () => {
+    const gc = exposedGc();
+    const tracked = recorded();
+    const untracked = recorded();
+    const cleaners = [
+      new ContextCleaner(tracked.actions, { referenceTracking: true, logger: silentLogger() }),
+      new ContextCleaner(untracked.actions, { referenceTracking: false, logger: silentLogger() }),
+    ];
+    // the registered objects live only inside this function; one stays referenced
+    const kept: object[] = [];
+    const register = (): void => {
+      for (const cleaner of cleaners) {
+        cleaner.registerRddForCleanup({ rdd: 7 }, 7);
+        cleaner.registerShuffleForCleanup({ shuffle: 3 }, 3);
+        const alive = { rdd: 8 };
+        kept.push(alive);
+        cleaner.registerRddForCleanup(alive, 8);
+      }
+    };
+    register();
+    for (let i = 0; i < 100 && tracked.calls.length < 3; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect([...tracked.calls].sort()).toEqual(['remove 3', 'unregister 3', 'unpersist 7'].sort());
+    expect(untracked.calls).toEqual([]);
+    expect(kept).toHaveLength(2);
+    for (const cleaner of cleaners) await cleaner.stop();
   });
 });
