@@ -222,17 +222,17 @@ describe('DAGScheduler: lost map outputs are recomputed', () => {
   });
 
   it('an executor lost after the map stage: its map outputs are recomputed on the other one before the reducers run', async () => {
-    // a reducer already launched on b when it dies fails once (ExecutorLostFailure counts, as before)
-    const { sc, backend, messages } = newContext({ 'spark.task.maxFailures': '2' });
+    const { sc, backend, messages } = newContext();
     let lost = false;
-    backend.afterTask = (l, r) => {
-      // the last map task of the first attempt reports, then executor b dies
-      const mapsDone = backend.results.filter((x) => x.result.ok && x.result.mapOutput).length + 1;
-      if (!lost && l.kind === 'map' && mapsDone === MAPS) {
+    // Executor b dies in the first offer round after the driver has every map output, before any
+    // reducer is offered. Losing it from a timer raced with that round: a reducer launched on b
+    // could be writing in b's directory while the test deleted it (rmSync failed, ENOTEMPTY).
+    backend.beforeOffers = () => {
+      const mapsDone = backend.results.filter((x) => x.result.ok && x.result.mapOutput).length;
+      if (!lost && mapsDone === MAPS) {
         lost = true;
-        setImmediate(() => backend.lose('b'));
+        backend.lose('b');
       }
-      return r;
     };
     const result = await sumsJob(sc);
     expect(new Map(result)).toEqual(expectedSums());
@@ -243,6 +243,8 @@ describe('DAGScheduler: lost map outputs are recomputed', () => {
     const rerun = backend.launched.filter((l) => l.kind === 'map' && l.stageAttempt > 0);
     expect(rerun.map((l) => l.partition).sort()).toEqual(onB);
     expect(rerun.every((l) => l.executorId === 'a')).toBe(true);
+    // no reducer ever ran on b
+    expect(backend.launched.filter((l) => l.kind === 'result').every((l) => l.executorId === 'a')).toBe(true);
     // recovered through the executor loss itself: the scheduler never had to act on a fetch failure
     expect(
       messages.some((m) => /^Executor b lost: its map outputs of shuffles 0 will be recomputed/.test(m)),
