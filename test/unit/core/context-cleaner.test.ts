@@ -112,15 +112,17 @@ describe('ContextCleaner (local mode)', () => {
     expect(tracked.sc.cleaner.tracking).toBe(true);
     expect(untracked.sc.cleaner.tracking).toBe(false);
 
-    // the RDDs live only inside this function
-    const run = async (sc: SparkContext): Promise<number> => {
+    // the RDDs live only inside this function; their files are counted while they are still
+    // referenced (once it returns, any collection, ours or V8's own, may clean them)
+    const run = async ({ sc, dir }: { sc: SparkContext; dir: string }): Promise<number> => {
       const rdd = sums(sc);
       expect(new Map(await rdd.collect())).toEqual(expectedSums());
-      return shuffleIdOf(rdd as RDD<unknown>);
+      const shuffleId = shuffleIdOf(rdd as RDD<unknown>);
+      expect(shuffleFiles(dir, shuffleId).length).toBe(8);
+      return shuffleIdOf(rdd as RDD<unknown>); // rdd used last here: alive through the count
     };
-    const id = await run(tracked.sc);
-    const untrackedId = await run(untracked.sc);
-    expect(shuffleFiles(tracked.dir, id).length).toBe(8);
+    const id = await run(tracked);
+    const untrackedId = await run(untracked);
 
     for (let i = 0; i < 100 && shuffleFiles(tracked.dir, id).length > 0; i++) {
       gc();
