@@ -224,6 +224,12 @@ export const Config = {
     doc: 'Locality wait for the rack level.',
     defaultText: 'spark.locality.wait',
   }),
+  CLEANER_REFERENCE_TRACKING: booleanEntry({
+    key: 'spark.cleaner.referenceTracking',
+    category: 'Execution',
+    doc: 'Delete the files of a shuffle (and drop the cached blocks of an RDD) once the driver no longer references it, while the application runs; without it they stay until the application ends.',
+    default: true,
+  }),
   REDUCER_MAX_SIZE_IN_FLIGHT: bytesEntry({
     key: 'spark.reducer.maxSizeInFlight',
     category: 'Execution',

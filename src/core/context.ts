@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { Accumulator } from './accumulator.js';
 import { Broadcast } from './broadcast.js';
+import { ContextCleaner } from './context-cleaner.js';
 import { ExportRegistry, shipFunction, type Env, type ShippedFunction } from './closure/shipped-function.js';
 import type { AccumulatorKind } from './executor/accumulator-updates.js';
 import type { FileSystem } from './io/file-system.js';
@@ -88,6 +89,8 @@ export class SparkContext implements RddContext {
   private readonly accumulators = new Map<number, Accumulator<unknown, unknown>>();
   private readonly cacheLocs = new Map<number, Map<number, Set<string>>>();
   private readonly backendFactory: SparkContextOptions['backendFactory'];
+  /** Deletes shuffle files and cached blocks nothing references any more (spark.cleaner.referenceTracking). */
+  readonly cleaner: ContextCleaner;
   private readonly metricTotals = {
     tasks: 0,
     spillCount: 0,
@@ -156,11 +159,23 @@ export class SparkContext implements RddContext {
           t.runMs += m.runMs;
           t.gcMs += m.gcMs ?? 0;
         },
+        shuffleRegistered: (dep) => this.cleaner.registerShuffleForCleanup(dep, dep.shuffleId),
         now: this.clock,
       },
       root.child({ component: 'DAGScheduler' }),
       fanOut(listeners),
       { maxConsecutiveStageAttempts: conf.require(Config.STAGE_MAX_CONSECUTIVE_ATTEMPTS) },
+    );
+    this.cleaner = new ContextCleaner(
+      {
+        unregisterShuffle: (shuffleId) => this.dag.removeShuffle(shuffleId),
+        removeShuffleFiles: async (shuffleId) => {
+          await this.started.catch(() => undefined);
+          await this.backend?.removeShuffle?.(shuffleId);
+        },
+        unpersistRdd: (rddId) => this.unpersistRdd(rddId),
+      },
+      { referenceTracking: conf.require(Config.CLEANER_REFERENCE_TRACKING), logger: root.child({ component: 'ContextCleaner' }) },
     );
     this.log.info({ appName: this.appName, master: this.master }, `Running tspark for application ${this.appName} (master ${this.master})`);
     this.started = this.start(root);
@@ -258,6 +273,10 @@ export class SparkContext implements RddContext {
     this.backend?.removeRdd(rddId);
   }
 
+  rddPersisted(rdd: RDD<unknown>): void {
+    this.cleaner.registerRddForCleanup(rdd, rdd.id);
+  }
+
   // ---- sources -------------------------------------------------------------
 
   parallelize<T>(data: Iterable<T>, numSlices: number = this.defaultParallelism): RDD<T> {
@@ -346,11 +365,14 @@ export class SparkContext implements RddContext {
   private async doStop(): Promise<void> {
     this.stopped = true;
     this.dag.stop();
+    // deletions under way finish before the executors go (the rest goes with the directories)
+    const cleaned = this.cleaner.stop();
     try {
       await this.started;
     } catch {
       // start failed: nothing more to stop than what it created
     }
+    await cleaned;
     await this.backend?.stop();
     if (this.localDir) await rm(this.localDir, { recursive: true, force: true });
     this.log.info({ appName: this.appName }, 'Successfully stopped SparkContext');

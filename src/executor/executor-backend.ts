@@ -80,6 +80,8 @@ export interface ExecutorBackendOptions {
    * executor serves no shuffle blocks and its reducers read local files only.
    */
   startBlockServer?: (conf: Record<string, string>) => Promise<BlockServerHandle>;
+  /** Deletes this executor's map output files of a shuffle the driver no longer needs. */
+  removeShuffle?: (shuffleId: number) => Promise<number>;
   /** Starts the task slots once the application's configuration is known. */
   startSlots: (
     conf: Record<string, string>,
@@ -248,6 +250,14 @@ export class ExecutorBackend {
     c.handle(Msg.DROP_RDD, (m) => slots().dropRdd(Number(m.rddId)));
     c.handle(Msg.REMOVE_BLOCK, (m) => {
       this.taskResults.remove(String((m as RemoveBlock).blockId));
+    });
+    c.handle(Msg.REMOVE_SHUFFLE, (m) => {
+      const shuffleId = Number(m.shuffleId);
+      void this.options.removeShuffle?.(shuffleId).then(
+        (files) => this.log.debug({ shuffleId, files }, `Removed the files of shuffle ${shuffleId}`),
+        (e: unknown) =>
+          this.log.warn({ shuffleId, err: (e as Error).message }, `Could not remove the files of shuffle ${shuffleId}`),
+      );
     });
     c.handle(Msg.STOP_EXECUTOR, () =>
       this.finish({ code: ExitCode.OK, reason: 'the driver asked this executor to stop' }),

@@ -19,6 +19,7 @@ import { WorkerThreadPool, slotShuffleDirs } from './worker-pool.js';
 import { executorHeapMiB, slotMemory, type SlotMemory } from './slot-memory.js';
 import { ShuffleBlockServer, ShuffleFileResolver } from '../core/shuffle/remote/index.js';
 import { ExecutorBlockManager } from './block-manager.js';
+import { removeShuffleFiles } from '../core/shuffle/remove-shuffle-files.js';
 
 async function main(): Promise<number> {
   const log = createRootLogger({ name: 'executor' });
@@ -97,6 +98,7 @@ async function main(): Promise<number> {
         server.registerBlockSource('rdd_', blockManagerFor(appConf));
         return server;
       },
+      removeShuffle: (shuffleId) => removeShuffleFiles(slotShuffleDirs(localDir, args.cores), shuffleId),
       startSlots: (conf, events, blockServer) => {
         const appConf = new SparkConf(conf);
         const heapMiB = executorHeapMiB(process.execArgv, heapBytes);

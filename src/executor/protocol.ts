@@ -27,6 +27,8 @@ import type { BroadcastManifest, PieceLocations } from '../core/broadcast-pieces
  *   one-way  LaunchTask            body = encodeTask(...) bytes
  *   one-way  DropBinary | DropBroadcast | DropRdd | StopExecutor
  *   one-way  RemoveBlock           { blockId }: the driver fetched (or gave up on) a block it was offered
+ *   one-way  RemoveShuffle         { shuffleId }: the driver no longer needs the shuffle; delete its
+ *                                     map output files (a shuffle this executor has none of is ignored)
  */
 
 export const Msg = {
@@ -44,6 +46,7 @@ export const Msg = {
   DROP_BINARY: 'DropBinary',
   DROP_BROADCAST: 'DropBroadcast',
   DROP_RDD: 'DropRdd',
+  REMOVE_SHUFFLE: 'RemoveShuffle',
   STOP_EXECUTOR: 'StopExecutor',
   REMOVE_BLOCK: 'RemoveBlock',
   GET_BLOCK_LOCATIONS: 'GetBlockLocations',

@@ -19,4 +19,6 @@ export interface RddContext {
   runJob<R>(rdd: RDD<unknown>, op: (ctx: SpecContext) => ResultOp, options: { callSite: string; partitions?: number[] }): Promise<R[]>;
   fileSystem(path: string): FileSystem;
   unpersistRdd(rddId: number): void;
+  /** The RDD was persisted: drop its cached blocks once the RDD object is garbage (the context cleaner). */
+  rddPersisted?(rdd: RDD<unknown>): void;
 }

@@ -136,6 +136,7 @@ export abstract class RDD<T> {
       throw new Error(`Cannot change the storage level of ${this} from ${this.level} to ${level}: unpersist() it first`);
     }
     this.level = level;
+    this.context.rddPersisted?.(this as RDD<unknown>);
     return this;
   }
 

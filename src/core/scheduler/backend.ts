@@ -26,6 +26,23 @@ export interface TaskLaunch {
   broadcastIds: readonly number[];
 }
 
+/**
+ * Where the pending tasks would like to run (Spark's numLocalityAwareTasks and
+ * hostToLocalTaskCount): a resource manager asking for new executors places them
+ * on these hosts in proportion. Plain data: it travels to a yarn-client AM.
+ */
+export interface LocalityPreferences {
+  /** Pending tasks (not yet launched) that prefer at least one host. */
+  numLocalityAwareTasks: number;
+  /** Host -> pending tasks preferring it (a task preferring two hosts counts for both). */
+  hostToLocalTaskCount: Record<string, number>;
+}
+
+export const NO_LOCALITY_PREFERENCES: LocalityPreferences = Object.freeze({
+  numLocalityAwareTasks: 0,
+  hostToLocalTaskCount: Object.freeze({}) as Record<string, number>,
+});
+
 /** Implemented by the TaskScheduler; called by backends. */
 export interface SchedulerBackendClient {
   resourceOffers(offers: ExecutorOffer[]): TaskLaunch[];
@@ -46,6 +63,8 @@ export interface SchedulerBackendClient {
   canFetchResult?(taskId: number, bytes: number): boolean;
   /** The indirect result of a task could not be fetched (its executor is gone): the task runs again. */
   taskResultLost?(executorId: string, taskId: number, reason: string): void;
+  /** The pending tasks' preferred hosts, for a resource manager placing new executors. */
+  localityPreferences?(): LocalityPreferences;
 }
 
 export interface SchedulerBackend {
@@ -67,5 +86,11 @@ export interface SchedulerBackend {
    * cache locations), for executors that fetch cached blocks from each other.
    */
   setCacheLocator?(locate: (rddId: number, partition: number) => readonly string[]): void;
+  /**
+   * Deletes the map output files of a shuffle no job needs any more, wherever
+   * executors wrote them (the context cleaner). Resolves once it is done where
+   * the backend can tell (local threads), or once executors were told.
+   */
+  removeShuffle?(shuffleId: number): Promise<void>;
   stop(): Promise<void>;
 }

@@ -65,6 +65,8 @@ export interface DAGSchedulerHooks {
   moduleUrls(): string[];
   /** Metrics of each successful task. */
   taskMetrics?(stageId: number, metrics: TaskMetrics): void;
+  /** A shuffle got a map stage (its outputs will exist): the context cleaner watches its dependency. */
+  shuffleRegistered?(dep: ShuffleDependency): void;
   now(): number;
 }
 
@@ -165,6 +167,16 @@ export class DAGScheduler implements TaskSchedulerListener {
 
   executorLost(executorId: string, reason: string, shuffleFilesLost: boolean): void {
     this.post({ type: 'executorLost', executorId, reason, shuffleFilesLost });
+  }
+
+  /**
+   * Forgets a shuffle's map outputs (the context cleaner, once nothing
+   * references it). Refused (false) while a running job has a stage for it.
+   */
+  removeShuffle(shuffleId: number): boolean {
+    if (this.shuffleIdToMapStage.has(shuffleId)) return false;
+    this.mapOutputTracker.unregisterShuffle(shuffleId);
+    return true;
   }
 
   /** Fails every active job; no new jobs are accepted. */
@@ -476,6 +488,7 @@ export class DAGScheduler implements TaskSchedulerListener {
     this.stageIdToStage.set(stage.id, stage);
     this.shuffleIdToMapStage.set(dep.shuffleId, stage);
     this.mapOutputTracker.registerShuffle(dep.shuffleId, dep.rdd.partitions.length);
+    this.hooks.shuffleRegistered?.(dep);
     return stage;
   }
 

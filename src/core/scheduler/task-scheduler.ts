@@ -1,7 +1,7 @@
 import type { Logger } from '../../log.js';
 import type { FetchFailure, TaskResult, RemoteError } from '../executor/task-result.js';
 import { encodeTask } from './task-codec.js';
-import type { ExecutorOffer, SchedulerBackend, SchedulerBackendClient, TaskLaunch } from './backend.js';
+import type { ExecutorOffer, LocalityPreferences, SchedulerBackend, SchedulerBackendClient, TaskLaunch } from './backend.js';
 import type { TaskSet } from './task-set.js';
 import { TaskSetManager } from './task-set-manager.js';
 
@@ -109,6 +109,13 @@ export class TaskScheduler implements SchedulerBackendClient {
     this.prune();
     this.scheduleLocalityRevive(free.some((o) => o.freeSlots > 0));
     return launches;
+  }
+
+  /** Pending tasks' preferred hosts (Spark's hostToLocalTaskCount), for placing new executors. */
+  localityPreferences(): LocalityPreferences {
+    const acc: LocalityPreferences = { numLocalityAwareTasks: 0, hostToLocalTaskCount: {} };
+    for (const tsm of this.managers) tsm.addPendingLocality(acc, (id) => this.executorHosts.get(id));
+    return acc;
   }
 
   private hostAlive(host: string): boolean {

@@ -1,5 +1,6 @@
 import type { FetchFailure, RemoteError, TaskResult } from '../executor/task-result.js';
 import type { TaskSpec } from '../rdd/spec.js';
+import type { LocalityPreferences } from './backend.js';
 import type { TaskSet } from './task-set.js';
 
 /**
@@ -98,6 +99,29 @@ export class TaskSetManager {
 
   get hasPending(): boolean {
     return !this.zombie && this.pendingCount > 0;
+  }
+
+  /**
+   * Adds this task set's pending tasks to `acc`: each task preferring some host
+   * (its input's block hosts, or the host of an executor caching its input,
+   * via `executorHost`) counts once in numLocalityAwareTasks and once for each
+   * of its hosts.
+   */
+  addPendingLocality(acc: LocalityPreferences, executorHost: (executorId: string) => string | undefined): void {
+    if (!this.hasPending) return;
+    const tasks = this.taskSet.tasks;
+    for (let i = 0; i < tasks.length; i++) {
+      if (!this.isPending[i]) continue;
+      const task = tasks[i]!;
+      const hosts = new Set(task.preferredHosts ?? []);
+      for (const e of task.preferredExecutors) {
+        const h = executorHost(e);
+        if (h !== undefined) hosts.add(h);
+      }
+      if (hosts.size === 0) continue;
+      acc.numLocalityAwareTasks++;
+      for (const h of hosts) acc.hostToLocalTaskCount[h] = (acc.hostToLocalTaskCount[h] ?? 0) + 1;
+    }
   }
 
   /** When a task held back for locality may run anywhere, if any is held back. */

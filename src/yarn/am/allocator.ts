@@ -10,7 +10,9 @@ import {
   type Resource,
   type ResourceRequest,
 } from '../../hadoop/ipc/protocols/yarn-records.js';
+import { NO_LOCALITY_PREFERENCES, type LocalityPreferences } from '../../core/scheduler/backend.js';
 import { describeContainerExit, type ExecutorExit } from './container-exit.js';
+import { countByHost, placeNewContainers } from './container-placement.js';
 import type { NmTokenCache } from './nm-tokens.js';
 import type { AllocateCall } from './rm-session.js';
 
@@ -19,10 +21,19 @@ import type { AllocateCall } from './rm-session.js';
  * YarnAllocator), one allocate heartbeat at a time.
  *
  * Invariants, checked by the unit tests:
- * - `outstanding` is what the RM holds for our (priority, '*') row: we send
- *   the row as an absolute total only when the number we want changes (or
- *   after a resync), and decrement it for every container the RM gives us,
- *   as the RM decrements its own copy.
+ * - `requests` are the containers we still want from the RM, each with the
+ *   host it is wanted on (or none). From them follow the rows of our ask
+ *   table: '*' = all of them, a node row per host, a rack row per rack of
+ *   those hosts (every node-level row needs its rack's, as the RM
+ *   decrements both). `rmRows` is our copy of what the RM holds: rows are
+ *   sent as absolute totals only when they differ from it (or after a
+ *   resync), and it is decremented for every container the RM gives us, as
+ *   the RM decrements its own (node + rack + '*' for a container on a host
+ *   we asked for, rack + '*' in an asked-for rack, else '*'). Re-sending an
+ *   unchanged '*' while allocations are in flight would over-ask.
+ * - New requests (at start, replacements, any growth) are placed on the
+ *   hosts the driver's pending tasks prefer, in proportion
+ *   (container-placement.ts); outstanding ones are never re-placed.
  * - wanted = max(0, target - executors) where executors counts containers
  *   launching or running; a container that arrives when wanted is already
  *   satisfied (or after stop()) is released at once.
@@ -42,12 +53,17 @@ export const INITIAL_ALLOCATION_INTERVAL_MS = 200;
 /** How long to wait for a NodeManager to serve a failed container's stderr. */
 export const STDERR_TAIL_TIMEOUT_MS = 3_000;
 
+/** The rack of a host the RM told us nothing about (Hadoop's default for unresolved hosts). */
+export const DEFAULT_RACK = '/default-rack';
+
 export type ExecutorState = 'LAUNCHING' | 'RUNNING';
 
 export interface ExecutorRecord {
   executorId: string;
   container: Container;
   state: ExecutorState;
+  /** The host this container was asked for, when it matched a node-level request. */
+  requestedHost?: string;
 }
 
 export interface ExecutorFailure {
@@ -87,6 +103,14 @@ export interface AllocatorOptions {
   /** spark.yarn.scheduler.heartbeat.interval-ms */
   heartbeatIntervalMs: number;
   logger: Logger;
+  /**
+   * Where the driver's pending tasks would like to run, read whenever new
+   * containers are asked for (cluster mode: the driver in this process;
+   * client mode: the latest the driver sent).
+   */
+  localityPreferences?: () => LocalityPreferences;
+  /** Tasks one executor runs at once (spark.executor.cores / spark.task.cpus); default resource.vcores. */
+  tasksPerExecutor?: number;
   /** The last lines of a failed container's stderr, when reachable. */
   stderrTail?: (container: Container) => Promise<string | undefined>;
   onExecutorExit?: (event: ExecutorExitEvent) => void;
@@ -106,7 +130,12 @@ export class AttemptShutdownError extends TsparkError {
 
 export class YarnAllocator {
   private target: number;
-  private outstanding = 0;
+  /** Containers still wanted from the RM: the host each is wanted on, or undefined (anywhere). */
+  private requests: Array<string | undefined> = [];
+  /** Our copy of the RM's ask table at EXECUTOR_PRIORITY: resource name -> containers. */
+  private readonly rmRows = new Map<string, number>();
+  /** Racks the RM reported (updatedNodes); other hosts are in DEFAULT_RACK. */
+  private readonly racks = new Map<string, string>();
   private askDirty = true;
   private stopping = false;
   private readonly executors = new Map<string, ExecutorRecord>();
@@ -138,7 +167,12 @@ export class YarnAllocator {
 
   /** Containers the RM still owes us. */
   get numPending(): number {
-    return this.outstanding;
+    return this.requests.length;
+  }
+
+  /** Outstanding requests per host (node-level rows), for the status page and tests. */
+  get pendingByHost(): Record<string, number> {
+    return countByHost(this.requests);
   }
 
   get targetExecutors(): number {
@@ -197,7 +231,7 @@ export class YarnAllocator {
    */
   nextHeartbeatDelayMs(): number {
     const busy =
-      this.outstanding > 0 ||
+      this.requests.length > 0 ||
       this.wanted() > 0 ||
       [...this.executors.values()].some((e) => e.state === 'LAUNCHING') ||
       (this.stopping && this.executors.size > 0);
@@ -213,9 +247,9 @@ export class YarnAllocator {
   /** One allocate heartbeat: send changed asks and releases, then act on the response. */
   async allocateResources(progress: number): Promise<AllocateResponse> {
     for (let resyncs = 0; ; resyncs++) {
-      const wanted = this.wanted();
-      const sendAsk = this.askDirty || wanted !== this.outstanding;
-      const ask: ResourceRequest[] = sendAsk ? [this.anyRow(wanted)] : [];
+      this.resizeRequests(this.wanted());
+      const changed = this.changedRows();
+      const ask: ResourceRequest[] = changed.map(([name, n]) => this.row(name, n));
       const release = this.pendingRelease;
       let response: AllocateResponse;
       try {
@@ -230,14 +264,17 @@ export class YarnAllocator {
         }
         throw e;
       }
-      if (sendAsk) {
-        this.outstanding = wanted;
+      if (ask.length > 0) {
+        for (const [name, n] of changed) this.rmRows.set(name, n);
         this.askDirty = false;
+        const rows = Object.fromEntries(changed);
         this.log.info(
           {
             executors: this.executors.size,
             target: this.target,
-            asking: wanted,
+            asking: this.requests.length,
+            hosts: this.pendingByHost,
+            rows,
             memoryMb: this.options.resource.memoryMb,
             vcores: this.options.resource.vcores,
           },
@@ -255,6 +292,9 @@ export class YarnAllocator {
         continue;
       }
       this.options.nmTokens.update(response.nmTokens);
+      for (const node of response.updatedNodes) {
+        if (node.rackName) this.racks.set(node.nodeId.host, node.rackName);
+      }
       this.handleAllocated(response.allocatedContainers);
       await this.handleCompleted(response.completedContainerStatuses);
       return response;
@@ -267,18 +307,122 @@ export class YarnAllocator {
       'The ResourceManager lost this attempt (resync): registering again and resending all requests',
     );
     await this.options.rm.reRegister();
+    // the RM starts from an empty table: every row we want is sent again
+    this.rmRows.clear();
     this.askDirty = true;
     this.pendingRelease = [...this.releasing.values()];
   }
 
-  private anyRow(numContainers: number): ResourceRequest {
+  private rackOf(host: string): string {
+    return this.racks.get(host) ?? DEFAULT_RACK;
+  }
+
+  /**
+   * Grows or shrinks the outstanding requests to `wanted`. New ones are
+   * placed near the driver's pending tasks; when fewer are wanted, those
+   * asked for anywhere go first.
+   */
+  private resizeRequests(wanted: number): void {
+    const have = this.requests.length;
+    if (wanted > have) {
+      let preferences = NO_LOCALITY_PREFERENCES;
+      try {
+        preferences = this.options.localityPreferences?.() ?? NO_LOCALITY_PREFERENCES;
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'Could not read the pending tasks\' locality; asking anywhere');
+      }
+      const placed = placeNewContainers(
+        wanted - have,
+        preferences,
+        this.options.tasksPerExecutor ?? this.options.resource.vcores,
+      );
+      this.requests.push(...placed);
+      const hosts = countByHost(placed);
+      if (Object.keys(hosts).length > 0) {
+        this.log.info(
+          { hosts, localityAwareTasks: preferences.numLocalityAwareTasks, newContainers: placed.length },
+          `Asking for ${placed.length} new executor container(s) near pending tasks: ` +
+            Object.entries(hosts)
+              .map(([h, n]) => `${n} on ${h}`)
+              .join(', '),
+        );
+      }
+    } else if (wanted < have) {
+      let drop = have - wanted;
+      const anywhere = this.requests.filter((h) => h === undefined).length;
+      const dropAnywhere = Math.min(drop, anywhere);
+      let skipped = 0;
+      // keep the node-level requests, and the first (anywhere - dropAnywhere) anywhere ones
+      this.requests = this.requests.filter((h) => h !== undefined || skipped++ < anywhere - dropAnywhere);
+      drop -= dropAnywhere;
+      if (drop > 0) this.requests.splice(this.requests.length - drop, drop);
+    }
+  }
+
+  /** The rows our requests add up to: '*', one per host, one per rack of those hosts. */
+  private wantedRows(): Map<string, number> {
+    const rows = new Map<string, number>([[RESOURCE_NAME_ANY, this.requests.length]]);
+    for (const host of this.requests) {
+      if (host === undefined) continue;
+      rows.set(host, (rows.get(host) ?? 0) + 1);
+      const rack = this.rackOf(host);
+      rows.set(rack, (rows.get(rack) ?? 0) + 1);
+    }
+    return rows;
+  }
+
+  /** Rows whose total differs from the RM's copy ('*' always after a resync or stop()); '*' first. */
+  private changedRows(): Array<[string, number]> {
+    const wanted = this.wantedRows();
+    const names = new Set([...wanted.keys(), ...this.rmRows.keys()]);
+    const changed: Array<[string, number]> = [];
+    for (const name of names) {
+      const n = wanted.get(name) ?? 0;
+      const forced = this.askDirty && name === RESOURCE_NAME_ANY;
+      if (forced || n !== (this.rmRows.get(name) ?? 0)) changed.push([name, n]);
+    }
+    return changed.sort(([a], [b]) =>
+      a === RESOURCE_NAME_ANY ? -1 : b === RESOURCE_NAME_ANY ? 1 : a < b ? -1 : a > b ? 1 : 0,
+    );
+  }
+
+  private row(resourceName: string, numContainers: number): ResourceRequest {
     return {
       priority: EXECUTOR_PRIORITY,
-      resourceName: RESOURCE_NAME_ANY,
+      resourceName,
       capability: { memoryMb: this.options.resource.memoryMb, vcores: this.options.resource.vcores },
       numContainers,
       relaxLocality: true,
     };
+  }
+
+  /**
+   * A container arrived on `host`: decrement our copy of the RM's rows as the
+   * RM did, and take the request it fills — one for that host if any, else
+   * one in its rack, else one asked for anywhere, else any. Returns the host
+   * of a node-level request it matched.
+   */
+  private takeRequest(host: string): string | undefined {
+    const rack = this.rackOf(host);
+    const dec = (name: string): void => {
+      const n = this.rmRows.get(name) ?? 0;
+      if (n > 0) this.rmRows.set(name, n - 1);
+    };
+    if ((this.rmRows.get(host) ?? 0) > 0) {
+      dec(host);
+      dec(rack);
+    } else if ((this.rmRows.get(rack) ?? 0) > 0) {
+      dec(rack);
+    }
+    dec(RESOURCE_NAME_ANY);
+
+    let i = this.requests.indexOf(host);
+    const matched = i >= 0 ? host : undefined;
+    if (i < 0) i = this.requests.findIndex((h) => h !== undefined && this.rackOf(h) === rack);
+    if (i < 0) i = this.requests.indexOf(undefined);
+    if (i < 0) i = this.requests.length - 1;
+    if (i >= 0) this.requests.splice(i, 1);
+    return matched;
   }
 
   private release(container: Container, why: string): void {
@@ -289,13 +433,19 @@ export class YarnAllocator {
   }
 
   private handleAllocated(containers: readonly Container[]): void {
-    for (const container of containers) {
+    // containers on a host we asked for first, so that one elsewhere cannot take that host's request
+    const asked = new Set(this.requests);
+    const ordered = [
+      ...containers.filter((c) => asked.has(c.nodeId.host)),
+      ...containers.filter((c) => !asked.has(c.nodeId.host)),
+    ];
+    for (const container of ordered) {
       this.allocatedTotal++;
       if (container.priority !== EXECUTOR_PRIORITY) {
         this.release(container, `unexpected priority ${container.priority}`);
         continue;
       }
-      this.outstanding = Math.max(0, this.outstanding - 1);
+      const requestedHost = this.takeRequest(container.nodeId.host);
       if (this.stopping || this.executors.size >= this.target) {
         this.release(
           container,
@@ -303,18 +453,29 @@ export class YarnAllocator {
         );
         continue;
       }
-      this.launch(container);
+      this.launch(container, requestedHost);
     }
   }
 
-  private launch(container: Container): void {
+  private launch(container: Container, requestedHost: string | undefined): void {
     const executorId = String(this.nextExecutorId++);
     const containerId = formatContainerId(container.id);
-    const record: ExecutorRecord = { executorId, container, state: 'LAUNCHING' };
+    const record: ExecutorRecord = {
+      executorId,
+      container,
+      state: 'LAUNCHING',
+      ...(requestedHost === undefined ? {} : { requestedHost }),
+    };
     this.executors.set(containerId, record);
     const node = formatNodeId(container.nodeId);
     this.log.info(
-      { executorId, containerId, node, memoryMb: container.resource?.memoryMb },
+      {
+        executorId,
+        containerId,
+        node,
+        memoryMb: container.resource?.memoryMb,
+        ...(requestedHost === undefined ? {} : { requestedHost }),
+      },
       'Launching executor',
     );
     const launch = this.options.launcher

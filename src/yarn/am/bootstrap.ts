@@ -276,12 +276,16 @@ export async function startApplicationMaster(input: BootstrapInput): Promise<Run
         targetExecutors: numExecutors,
         resource: { memoryMb: executorSize.memoryMiB, vcores: executorSize.vCores },
         maxExecutorFailures,
+        tasksPerExecutor: Math.max(1, Math.floor(executorSize.vCores / Math.max(1, conf.require(Config.TASK_CPUS)))),
         heartbeatIntervalMs: conf.require(Config.YARN_SCHEDULER_HEARTBEAT),
         logger: log,
         stderrTail,
         ...(input.firstExecutorId === undefined ? {} : { firstExecutorId: input.firstExecutorId }),
         ...(input.executorLauncher
-          ? { onExecutorExit: input.executorLauncher.executorExited.bind(input.executorLauncher) }
+          ? {
+              onExecutorExit: input.executorLauncher.executorExited.bind(input.executorLauncher),
+              localityPreferences: input.executorLauncher.localityPreferences.bind(input.executorLauncher),
+            }
           : {}),
       });
       log.info(

@@ -51,7 +51,7 @@ export function yarnDriverBackend(input: YarnDriverBackendInput): ClusterSchedul
   const executors = conf.require(Config.EXECUTOR_INSTANCES);
   const cores = conf.require(Config.EXECUTOR_CORES);
   const rpc = rpcSettings(conf);
-  return new ClusterSchedulerBackend({
+  const backend = new ClusterSchedulerBackend({
     endpoint: resolveDriverEndpointAddress(
       {
         host: input.amHost,
@@ -73,4 +73,7 @@ export function yarnDriverBackend(input: YarnDriverBackendInput): ClusterSchedul
     launcher: input.launcher,
     logger: input.logger.child({ component: 'ClusterSchedulerBackend' }),
   });
+  // the allocator in this process places new containers near the pending tasks
+  input.launcher.useLocalitySource(() => backend.localityPreferences());
+  return backend;
 }

@@ -8,9 +8,11 @@ import type { RpcConnection } from '../../rpc/rpc-connection.js';
 import {
   AmLinkMsg,
   parseAmFinish,
+  parseAmLocalityPreferences,
   type AmExecutorExited,
   type AmRegister,
 } from '../client-mode/am-link-protocol.js';
+import type { LocalityPreferences } from '../../core/scheduler/backend.js';
 import type { DriverOutcome } from './application-master.js';
 import { AmExitCode } from './exit-codes.js';
 
@@ -47,6 +49,8 @@ export interface ExecutorGate {
     onExit: (executorId: string, reason: string) => void,
   ): Promise<void>;
   abandon(reason: string): void;
+  /** The driver's pending tasks' preferred hosts, for the containers asked for next. */
+  updateLocalityPreferences?(preferences: LocalityPreferences): void;
 }
 
 export interface DriverLinkInput {
@@ -146,6 +150,11 @@ export async function runDriverLink(input: DriverLinkInput): Promise<DriverOutco
       settled = true;
       resolve(o);
     };
+    link.handle(AmLinkMsg.AM_LOCALITY_PREFERENCES, (m) => {
+      const preferences = parseAmLocalityPreferences(m);
+      log.debug({ ...preferences }, 'The driver sent its pending tasks\' preferred hosts');
+      input.executors.updateLocalityPreferences?.(preferences);
+    });
     link.handle(AmLinkMsg.AM_FINISH, (m) => {
       const finish = parseAmFinish(m);
       log.info({ status: finish.status }, 'The driver reported the end of the application');

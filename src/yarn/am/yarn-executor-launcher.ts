@@ -1,3 +1,4 @@
+import { NO_LOCALITY_PREFERENCES, type LocalityPreferences } from '../../core/scheduler/backend.js';
 import type { ExecutorLauncher as ClusterExecutorLauncher } from '../../core/scheduler/cluster/cluster-backend.js';
 import type { Container } from '../../hadoop/ipc/protocols/yarn-records.js';
 import type { Logger } from '../../log.js';
@@ -11,6 +12,10 @@ import type { ExecutorExitEvent, ExecutorLauncher as ContainerLauncher } from '.
  * launches wait for it here. Completed executor containers are reported to
  * the backend as lost executors; when the backend stops, executors leave on
  * its StopExecutor and stop() waits for the allocator to see them go.
+ *
+ * It also carries the driver's pending-task locality to the allocator: in
+ * cluster mode read from the driver's backend in this process when the
+ * allocator asks; in client mode the latest the driver sent over the link.
  */
 export class YarnExecutorLauncher implements ClusterExecutorLauncher {
   private address: { host: string; port: number } | undefined;
@@ -20,6 +25,8 @@ export class YarnExecutorLauncher implements ClusterExecutorLauncher {
   private onExit: ((executorId: string, reason: string) => void) | undefined;
   private readonly live = new Set<string>();
   private allGone: (() => void) | undefined;
+  private localitySource: (() => LocalityPreferences) | undefined;
+  private latestLocality: LocalityPreferences = NO_LOCALITY_PREFERENCES;
 
   constructor(private readonly logger: Logger) {
     this.addressReady = new Promise((resolve, reject) => {
@@ -73,7 +80,22 @@ export class YarnExecutorLauncher implements ClusterExecutorLauncher {
     }
   }
 
+  /** Cluster mode: the driver's backend in this process reports its pending tasks' hosts. */
+  useLocalitySource(source: () => LocalityPreferences): void {
+    this.localitySource = source;
+  }
+
+  /** Client mode: the driver sent where its pending tasks would like to run. */
+  updateLocalityPreferences(preferences: LocalityPreferences): void {
+    this.latestLocality = preferences;
+  }
+
   // ---- the allocator's side -------------------------------------------------
+
+  /** Where the driver's pending tasks would like executors, as last known. */
+  localityPreferences(): LocalityPreferences {
+    return this.localitySource?.() ?? this.latestLocality;
+  }
 
   /** The driver ended without starting its endpoint: launches waiting for it fail. */
   abandon(reason: string): void {

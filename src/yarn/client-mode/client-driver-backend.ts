@@ -40,7 +40,7 @@ export function clientModeDriverBackend(input: ClientDriverBackendInput): Cluste
   const executors = conf.require(Config.EXECUTOR_INSTANCES);
   const cores = conf.require(Config.EXECUTOR_CORES);
   const rpc = rpcSettings(conf);
-  return new ClusterSchedulerBackend({
+  const backend = new ClusterSchedulerBackend({
     endpoint: resolveDriverEndpointAddress(
       {
         host: conf.get(Config.DRIVER_HOST.key),
@@ -63,4 +63,7 @@ export function clientModeDriverBackend(input: ClientDriverBackendInput): Cluste
     extraHandlers: input.launcher.handlers,
     logger: input.logger.child({ component: 'ClusterSchedulerBackend' }),
   });
+  // the AM places the containers it asks for next near the pending tasks
+  input.launcher.useLocalitySource(() => backend.localityPreferences());
+  return backend;
 }

@@ -1,7 +1,13 @@
 import type { ExecutorLauncher } from '../../core/scheduler/cluster/cluster-backend.js';
 import type { Logger } from '../../log.js';
 import type { RpcConnection, RpcHandler } from '../../rpc/rpc-connection.js';
-import { AmLinkMsg, type AmFinish, type AmRegistered } from './am-link-protocol.js';
+import type { LocalityPreferences } from '../../core/scheduler/backend.js';
+import {
+  AmLinkMsg,
+  type AmFinish,
+  type AmLocalityPreferences,
+  type AmRegistered,
+} from './am-link-protocol.js';
 
 /**
  * The driver's executor launcher in yarn-client mode. The driver runs in
@@ -11,9 +17,14 @@ import { AmLinkMsg, type AmFinish, type AmRegistered } from './am-link-protocol.
  * endpoint's address in its configuration. The AM then dials the same
  * endpoint (handlers below): it registers, reports executor containers that
  * ended (so an executor that could not reach the driver fails the wait for
- * executors at once, with its reason), and is told how the application
- * ended when the driver stops.
+ * executors at once, with its reason), is sent the pending tasks' preferred
+ * hosts whenever they change (checked every LOCALITY_CHECK_INTERVAL_MS; the
+ * AM places the containers it asks for next on them), and is told how the
+ * application ended when the driver stops.
  */
+
+/** How often the driver checks whether its pending tasks' preferred hosts changed. */
+export const LOCALITY_CHECK_INTERVAL_MS = 500;
 
 /** How long stop() waits for the AM to acknowledge AM_FINISH. */
 export const AM_FINISH_ACK_TIMEOUT_MS = 10_000;
@@ -23,6 +34,7 @@ export interface ClientModeLauncherOptions {
   submit: (driver: { host: string; port: number }) => Promise<void>;
   logger: Logger;
   finishAckTimeoutMs?: number;
+  localityCheckIntervalMs?: number;
 }
 
 export class ClientModeLauncher implements ExecutorLauncher {
@@ -31,6 +43,9 @@ export class ClientModeLauncher implements ExecutorLauncher {
   private failure: string | undefined;
   private finishSent = false;
   private finishAcknowledged = false;
+  private localitySource: (() => LocalityPreferences) | undefined;
+  private localityTimer: NodeJS.Timeout | undefined;
+  private lastLocalitySent: string | undefined;
   /** Why the submission failed, when it did (the driver then has no executors). */
   submitError: unknown;
 
@@ -50,9 +65,13 @@ export class ClientModeLauncher implements ExecutorLauncher {
             );
           }
           this.am = { connection: ctx.connection, attemptId };
+          // a new attempt knows nothing yet: send the current preferences once the answer is out
+          this.lastLocalitySent = undefined;
+          this.startLocalityUpdates();
           ctx.connection.once('closed', (cause) => {
             if (this.am?.connection !== ctx.connection) return;
             this.am = undefined;
+            this.stopLocalityUpdates();
             this.options.logger.info(
               { attemptId, cause: cause.message },
               'The ApplicationMaster disconnected',
@@ -72,6 +91,47 @@ export class ClientModeLauncher implements ExecutorLauncher {
         },
       ],
     ]);
+  }
+
+  /** The driver's backend reports its pending tasks' preferred hosts. */
+  useLocalitySource(source: () => LocalityPreferences): void {
+    this.localitySource = source;
+  }
+
+  private startLocalityUpdates(): void {
+    if (!this.localitySource || this.localityTimer) return;
+    this.localityTimer = setInterval(
+      () => this.sendLocalityIfChanged(),
+      this.options.localityCheckIntervalMs ?? LOCALITY_CHECK_INTERVAL_MS,
+    );
+    this.localityTimer.unref();
+    setImmediate(() => this.sendLocalityIfChanged());
+  }
+
+  private stopLocalityUpdates(): void {
+    clearInterval(this.localityTimer);
+    this.localityTimer = undefined;
+  }
+
+  /** Sends AM_LOCALITY_PREFERENCES when they differ from what the AM last got. */
+  private sendLocalityIfChanged(): void {
+    const am = this.am;
+    if (!am || !am.connection.isOpen || this.finishSent || !this.localitySource) return;
+    let preferences: LocalityPreferences;
+    try {
+      preferences = this.localitySource();
+    } catch {
+      return;
+    }
+    const key = localityKey(preferences);
+    if (key === this.lastLocalitySent) return;
+    const message: AmLocalityPreferences = {
+      type: AmLinkMsg.AM_LOCALITY_PREFERENCES,
+      numLocalityAwareTasks: preferences.numLocalityAwareTasks,
+      hostToLocalTaskCount: preferences.hostToLocalTaskCount,
+    };
+    am.connection.send(message);
+    this.lastLocalitySent = key;
   }
 
   /** The AM acknowledged our final status: its end on YARN is the one we asked for. */
@@ -127,6 +187,7 @@ export class ClientModeLauncher implements ExecutorLauncher {
   /** Sends AM_FINISH once and waits (bounded) for the acknowledgement. */
   async finishAm(): Promise<boolean> {
     const am = this.am;
+    this.stopLocalityUpdates();
     if (this.finishSent || !am || !am.connection.isOpen) return false;
     this.finishSent = true;
     const finish: AmFinish =
@@ -148,6 +209,12 @@ export class ClientModeLauncher implements ExecutorLauncher {
       return false;
     }
   }
+}
+
+/** A stable text of the preferences, to tell whether they changed. */
+function localityKey(p: LocalityPreferences): string {
+  const hosts = Object.entries(p.hostToLocalTaskCount).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([p.numLocalityAwareTasks, hosts]);
 }
 
 function messageOf(e: unknown): string {

@@ -187,6 +187,29 @@ describe('ExecutorBackend', () => {
     expect((await c.whenClosed()).message).toMatch(/closed the connection/);
   });
 
+  it('deletes a shuffle\'s files on RemoveShuffle, and a failure to do so does not stop it', async () => {
+    const driver = await fakeDriver();
+    servers.push(driver.server);
+    const removed: number[] = [];
+    const { backend: b } = backend(driver.server, {
+      removeShuffle: async (shuffleId) => {
+        removed.push(shuffleId);
+        if (shuffleId === 9) throw new Error('disk gone');
+        return 2;
+      },
+    });
+    const exit = b.run();
+    const c = await driver.registered;
+    await until(() => b.currentState === 'REGISTERED');
+    c.send({ type: Msg.REMOVE_SHUFFLE, shuffleId: 4 });
+    c.send({ type: Msg.REMOVE_SHUFFLE, shuffleId: 9 });
+    await until(() => removed.length === 2);
+    expect(removed).toEqual([4, 9]);
+    expect(b.currentState).toBe('REGISTERED');
+    c.send({ type: Msg.STOP_EXECUTOR });
+    expect((await exit).code).toBe(ExitCode.OK);
+  });
+
   it('sends heartbeats with its running task count', async () => {
     const driver = await fakeDriver();
     servers.push(driver.server);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SparkConf } from '../../../src/conf/spark-conf.js';
+import type { LocalityPreferences } from '../../../src/core/scheduler/backend.js';
 import { ExecutorsNotRegisteredError } from '../../../src/core/scheduler/cluster/cluster-backend.js';
 import { silentLogger } from '../../../src/log.js';
 import { RpcServer } from '../../../src/rpc/rpc-server.js';
@@ -30,6 +31,10 @@ class FakeGate implements ExecutorGate {
   }
   abandon(reason: string) {
     this.abandoned.push(reason);
+  }
+  locality: LocalityPreferences[] = [];
+  updateLocalityPreferences(p: LocalityPreferences) {
+    this.locality.push(p);
   }
 }
 
@@ -94,6 +99,32 @@ describe('yarn-client: driver <-> ApplicationMaster link', () => {
       diagnostics: '',
       endsApplication: true,
     });
+    await server.close();
+  });
+
+  it("sends the pending tasks' preferred hosts to the AM when they change, and only then", async () => {
+    const launcher = new ClientModeLauncher({
+      submit: async () => {},
+      logger: silentLogger(),
+      localityCheckIntervalMs: 20,
+    });
+    let current: LocalityPreferences = { numLocalityAwareTasks: 0, hostToLocalTaskCount: {} };
+    launcher.useLocalitySource(() => current);
+    const server = await driverEndpoint(launcher);
+    const gate = new FakeGate();
+    const outcome = link(server, gate);
+    // the current state goes out once the AM registered
+    await until(() => gate.locality.length === 1);
+    expect(gate.locality[0]).toEqual({ numLocalityAwareTasks: 0, hostToLocalTaskCount: {} });
+    current = { numLocalityAwareTasks: 3, hostToLocalTaskCount: { 'nm-a': 3, 'nm-b': 1 } };
+    await until(() => gate.locality.length === 2);
+    expect(gate.locality[1]).toEqual(current);
+    // unchanged (same counts, other key order): nothing more is sent
+    current = { numLocalityAwareTasks: 3, hostToLocalTaskCount: { 'nm-b': 1, 'nm-a': 3 } };
+    await new Promise((r) => setTimeout(r, 150));
+    expect(gate.locality).toHaveLength(2);
+    await launcher.stop(1000);
+    await outcome;
     await server.close();
   });
 

@@ -18,7 +18,13 @@ import {
 } from '../../../executor/protocol.js';
 import { BlockClientPool } from '../../shuffle/remote/index.js';
 import { decodeTaskResult } from '../task-codec.js';
-import type { SchedulerBackend, SchedulerBackendClient, TaskLaunch } from '../backend.js';
+import {
+  NO_LOCALITY_PREFERENCES,
+  type LocalityPreferences,
+  type SchedulerBackend,
+  type SchedulerBackendClient,
+  type TaskLaunch,
+} from '../backend.js';
 import {
   DEFAULT_BROADCAST_PIECE_SETTINGS,
   DriverBroadcasts,
@@ -182,6 +188,11 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
   /** Executors lost so far, with the reason. */
   lostExecutors(): ReadonlyMap<string, string> {
     return this.lost;
+  }
+
+  /** Where pending tasks would like executors (yarn: the AM places new containers there). */
+  localityPreferences(): LocalityPreferences {
+    return this.client?.localityPreferences?.() ?? NO_LOCALITY_PREFERENCES;
   }
 
   defaultParallelism(): number {
@@ -552,6 +563,13 @@ export class ClusterSchedulerBackend implements SchedulerBackend {
   removeRdd(rddId: number): void {
     for (const e of this.executors.values()) {
       if (e.connection.isOpen) e.connection.send({ type: Msg.DROP_RDD, rddId });
+    }
+  }
+
+  /** One-way to every executor: delete the shuffle's files (lost executors' went with them). */
+  async removeShuffle(shuffleId: number): Promise<void> {
+    for (const e of this.executors.values()) {
+      if (e.connection.isOpen) e.connection.send({ type: Msg.REMOVE_SHUFFLE, shuffleId });
     }
   }
 

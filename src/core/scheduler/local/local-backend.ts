@@ -1,8 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../../log.js';
 import type { ExecutorOptions } from '../../executor/executor-state.js';
+import { removeShuffleFiles } from '../../shuffle/remove-shuffle-files.js';
 import { decodeTaskResult } from '../task-codec.js';
 import type { SchedulerBackend, SchedulerBackendClient, TaskLaunch } from '../backend.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
@@ -177,6 +178,23 @@ export class LocalBackend implements SchedulerBackend {
 
   removeRdd(rddId: number): void {
     for (const w of this.workers) this.send(w, { type: 'dropRdd', rddId });
+  }
+
+  /**
+   * Deletes the shuffle's files in every worker directory, those of workers
+   * that died included (their outputs stayed valid on the shared disk). The
+   * files are on this process's disk, so no worker needs to be asked.
+   */
+  async removeShuffle(shuffleId: number): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.options.localDir);
+    } catch {
+      return;
+    }
+    const dirs = names.filter((n) => n.startsWith('executor-')).map((n) => join(this.options.localDir, n, 'shuffle'));
+    const files = await removeShuffleFiles(dirs, shuffleId);
+    this.log.debug({ shuffleId, files }, `Removed the files of shuffle ${shuffleId}`);
   }
 
   async stop(): Promise<void> {

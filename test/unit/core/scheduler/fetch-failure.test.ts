@@ -43,6 +43,8 @@ class TwoExecutorBackend implements SchedulerBackend {
   beforeTask?: (l: Launched) => void;
   /** Called after a task ran, before the driver hears of it; may replace the result. */
   afterTask?: (l: Launched, r: TaskResult) => TaskResult;
+  /** Called at the start of each offer round, before free executors are listed; may lose executors. */
+  beforeOffers?: () => void;
 
   constructor(dir: string) {
     for (const id of ['a', 'b']) {
@@ -72,6 +74,7 @@ class TwoExecutorBackend implements SchedulerBackend {
     this.revive = true;
     setImmediate(() => {
       this.revive = false;
+      this.beforeOffers?.();
       const offers = [...this.executors]
         .filter(([, e]) => e.running === 0)
         .map(([executorId]) => ({ executorId, freeSlots: 1 }));
@@ -219,17 +222,17 @@ describe('DAGScheduler: lost map outputs are recomputed', () => {
   });
 
   it('an executor lost after the map stage: its map outputs are recomputed on the other one before the reducers run', async () => {
-    // a reducer already launched on b when it dies fails once (ExecutorLostFailure counts, as before)
-    const { sc, backend, messages } = newContext({ 'spark.task.maxFailures': '2' });
+    const { sc, backend, messages } = newContext();
     let lost = false;
-    backend.afterTask = (l, r) => {
-      // the last map task of the first attempt reports, then executor b dies
-      const mapsDone = backend.results.filter((x) => x.result.ok && x.result.mapOutput).length + 1;
-      if (!lost && l.kind === 'map' && mapsDone === MAPS) {
+    // Executor b dies in the first offer round after the driver has every map output, before any
+    // reducer is offered. Losing it from a timer raced with that round: a reducer launched on b
+    // could be writing in b's directory while the test deleted it (rmSync failed, ENOTEMPTY).
+    backend.beforeOffers = () => {
+      const mapsDone = backend.results.filter((x) => x.result.ok && x.result.mapOutput).length;
+      if (!lost && mapsDone === MAPS) {
         lost = true;
-        setImmediate(() => backend.lose('b'));
+        backend.lose('b');
       }
-      return r;
     };
     const result = await sumsJob(sc);
     expect(new Map(result)).toEqual(expectedSums());
@@ -240,6 +243,8 @@ describe('DAGScheduler: lost map outputs are recomputed', () => {
     const rerun = backend.launched.filter((l) => l.kind === 'map' && l.stageAttempt > 0);
     expect(rerun.map((l) => l.partition).sort()).toEqual(onB);
     expect(rerun.every((l) => l.executorId === 'a')).toBe(true);
+    // no reducer ever ran on b
+    expect(backend.launched.filter((l) => l.kind === 'result').every((l) => l.executorId === 'a')).toBe(true);
     // recovered through the executor loss itself: the scheduler never had to act on a fetch failure
     expect(
       messages.some((m) => /^Executor b lost: its map outputs of shuffles 0 will be recomputed/.test(m)),
@@ -257,13 +262,14 @@ describe('DAGScheduler: lost map outputs are recomputed', () => {
   it('a lost local worker thread (files on the shared disk) keeps its map outputs: nothing is recomputed', async () => {
     const { sc, backend } = newContext();
     let lost = false;
-    backend.afterTask = (l, r) => {
-      const mapsDone = backend.results.filter((x) => x.result.ok && x.result.mapOutput).length + 1;
-      if (!lost && l.kind === 'map' && mapsDone === MAPS) {
+    // Executor b goes in the first offer round after the driver has every map output, so before
+    // any reducer can be offered to it (losing it from a timer instead raced with that round).
+    backend.beforeOffers = () => {
+      const mapsDone = backend.results.filter((x) => x.result.ok && x.result.mapOutput).length;
+      if (!lost && mapsDone === MAPS) {
         lost = true;
-        setImmediate(() => backend.lose('b', false));
+        backend.lose('b', false);
       }
-      return r;
     };
     const result = await sumsJob(sc);
     expect(new Map(result)).toEqual(expectedSums());

@@ -183,6 +183,46 @@ describe('TaskScheduler host locality', () => {
   });
 });
 
+describe("TaskScheduler: pending tasks' preferred hosts (for placing new executors)", () => {
+  const listener = { taskSucceeded: () => undefined, taskSetFailed: () => undefined };
+
+  it('counts pending tasks per preferred host, a task with several hosts once in the total and once per host', () => {
+    const now = 0;
+    const ts = new TaskScheduler(new FakeBackend(), 4, listener, silentLogger(), WAIT, () => now);
+    expect(ts.localityPreferences()).toEqual({ numLocalityAwareTasks: 0, hostToLocalTaskCount: {} });
+    ts.submitTasks(taskSet([['hA'], ['hA', 'hB'], [], ['hB']]));
+    expect(ts.localityPreferences()).toEqual({
+      numLocalityAwareTasks: 3,
+      hostToLocalTaskCount: { hA: 2, hB: 2 },
+    });
+    // a launched task is no longer pending
+    const launches = ts.resourceOffers([{ executorId: 'eA', freeSlots: 1, host: 'hA' }]);
+    expect(launches).toHaveLength(1);
+    const launched = decodeTask(launches[0]!.task).partition.index;
+    expect(launched === 0 || launched === 1).toBe(true);
+    const after = ts.localityPreferences();
+    expect(after.numLocalityAwareTasks).toBe(2);
+    expect(after.hostToLocalTaskCount.hA).toBe(1);
+  });
+
+  it("a task whose input an executor caches counts for that executor's host; a lost executor's tasks count again", () => {
+    const now = 0;
+    const ts = new TaskScheduler(new FakeBackend(), 4, listener, silentLogger(), WAIT, () => now);
+    expect(ts.resourceOffers([{ executorId: 'e1', freeSlots: 0, host: 'hC' }])).toEqual([]);
+    ts.submitTasks(taskSet([[], ['hA']], [['e1'], []]));
+    expect(ts.localityPreferences()).toEqual({
+      numLocalityAwareTasks: 2,
+      hostToLocalTaskCount: { hC: 1, hA: 1 },
+    });
+    const launches = ts.resourceOffers([{ executorId: 'e2', freeSlots: 1, host: 'hA' }]);
+    expect(launches.map((l) => decodeTask(l.task).partition.index)).toEqual([1]);
+    expect(ts.localityPreferences().hostToLocalTaskCount).toEqual({ hC: 1 });
+    // e2 dies with task 1: it is pending again and prefers hA
+    ts.executorLost('e2', 'killed');
+    expect(ts.localityPreferences().hostToLocalTaskCount).toEqual({ hC: 1, hA: 1 });
+  });
+});
+
 describe('preferred hosts of RDD partitions', () => {
   const dir = tempDir('tspark-locality-');
   const sc = new SparkContext({ master: 'local[1]', appName: 'locality', progress: false, env: {} });

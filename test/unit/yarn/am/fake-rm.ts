@@ -9,6 +9,7 @@ import type {
   Container,
   ContainerStatus,
   NMToken,
+  NodeReport,
   ResourceRequest,
 } from '../../../../src/hadoop/ipc/protocols/yarn-records.js';
 import type { AllocateCall } from '../../../../src/yarn/am/rm-session.js';
@@ -74,13 +75,55 @@ export class FakeRm {
   private nextCompleted: ContainerStatus[] = [];
   private failures: Error[] = [];
 
-  /** The RM allocates n containers from our row (decrementing it), delivered with the next response. */
+  /** Racks the fake RM knows (others are /default-rack); reported once in updatedNodes when set via setRack. */
+  private readonly racks = new Map<string, string>();
+  private nextUpdatedNodes: NodeReport[] = [];
+
+  /**
+   * The RM allocates a container on each host, decrementing our rows as the
+   * scheduler does: node + rack + '*' when the host has a row, rack + '*' when
+   * its rack has one, else '*'. Delivered with the next response.
+   */
   grant(hosts: string[], options: { priority?: number; beyondAsk?: boolean } = {}): Container[] {
     const made = hosts.map((h) => createContainer(h, { priority: options.priority }));
-    const key = `${options.priority ?? 1}/*`;
-    if (!options.beyondAsk) this.rows.set(key, Math.max(0, (this.rows.get(key) ?? 0) - made.length));
+    if (!options.beyondAsk) for (const h of hosts) this.take(options.priority ?? 1, h);
     this.nextAllocated.push(...made);
     return made;
+  }
+
+  private take(priority: number, host: string): void {
+    const rack = this.racks.get(host) ?? '/default-rack';
+    const get = (name: string): number => this.rows.get(`${priority}/${name}`) ?? 0;
+    const dec = (name: string): void => {
+      if (get(name) > 0) this.rows.set(`${priority}/${name}`, get(name) - 1);
+    };
+    if (get(host) > 0) {
+      // the RM's node-local path decrements the rack row too, and fails without one
+      if (!this.rows.has(`${priority}/${rack}`)) throw new Error(`node row ${host} without its rack row ${rack}`);
+      dec(host);
+      dec(rack);
+    } else if (get(rack) > 0) {
+      dec(rack);
+    }
+    dec('*');
+  }
+
+  /** Containers the RM would still hand out at this priority (its '*' row). */
+  grantable(priority = 1): number {
+    return this.rows.get(`${priority}/*`) ?? 0;
+  }
+
+  /** The RM reports `host` in `rack` (updatedNodes of the next response). */
+  setRack(host: string, rack: string): void {
+    this.racks.set(host, rack);
+    this.nextUpdatedNodes.push({
+      nodeId: { host, port: 45454 },
+      httpAddress: `${host}:8042`,
+      rackName: rack,
+      state: 'RUNNING',
+      healthReport: '',
+      numContainers: 0,
+    });
   }
 
   complete(...statuses: ContainerStatus[]): void {
@@ -101,8 +144,10 @@ export class FakeRm {
     }
     const allocated = this.nextAllocated;
     const done = this.nextCompleted;
+    const updatedNodes = this.nextUpdatedNodes;
     this.nextAllocated = [];
     this.nextCompleted = [];
+    this.nextUpdatedNodes = [];
     const hosts = [...new Set(allocated.map((c) => c.nodeId.host))];
     return {
       responseId: this.calls.length,
@@ -110,7 +155,7 @@ export class FakeRm {
       allocatedContainers: allocated,
       completedContainerStatuses: done,
       limit: undefined,
-      updatedNodes: [],
+      updatedNodes,
       numClusterNodes: 2,
       preemption: undefined,
       nmTokens: hosts.map(nmToken),
