@@ -101,6 +101,9 @@ export class SparkContext implements RddContext {
     shuffleBytesRead: 0,
     shuffleRemoteBytesRead: 0,
     inputBytes: 0,
+    inputRecords: 0,
+    outputRecords: 0,
+    outputBytes: 0,
     runMs: 0,
     gcMs: 0,
   };
@@ -156,6 +159,9 @@ export class SparkContext implements RddContext {
           t.shuffleBytesRead += m.shuffleBytesRead ?? 0;
           t.shuffleRemoteBytesRead += m.shuffleRemoteBytesRead ?? 0;
           t.inputBytes += m.inputBytes ?? 0;
+          t.inputRecords += m.inputRecords ?? 0;
+          t.outputRecords += m.outputRecords ?? 0;
+          t.outputBytes += m.outputBytes ?? 0;
           t.runMs += m.runMs;
           t.gcMs += m.gcMs ?? 0;
         },

@@ -113,7 +113,10 @@ async function* computeUncached(spec: RddSpec, partition: Partition, run: TaskRu
       return;
     case 'textFile': {
       const split = (partition as FilePartition).split;
-      yield* readTextSplit(run.state.fileSystem(split.path), split, (n) => (run.io.inputBytes += n));
+      for await (const lines of readTextSplit(run.state.fileSystem(split.path), split, (n) => (run.io.inputBytes += n))) {
+        run.io.inputRecords += lines.length;
+        yield lines;
+      }
       return;
     }
     case 'wholeTextFiles':
@@ -124,13 +127,17 @@ async function* computeUncached(spec: RddSpec, partition: Partition, run: TaskRu
           run.io.inputBytes += c.length;
           chunks.push(c);
         }
+        run.io.inputRecords++;
         yield [[path, Buffer.concat(chunks).toString('utf8')]];
       }
       return;
     case 'objectFile':
       for (const path of (partition as FilesPartition).paths) {
         const fs = run.state.fileSystem(path);
-        yield* decodeFramedStream(countBytes(toBuffers(await fs.open(path)), (n) => (run.io.inputBytes += n)));
+        for await (const batch of decodeFramedStream(countBytes(toBuffers(await fs.open(path)), (n) => (run.io.inputBytes += n)))) {
+          run.io.inputRecords += batch.length;
+          yield batch;
+        }
       }
       return;
   }

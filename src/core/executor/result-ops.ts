@@ -142,9 +142,14 @@ async function saveThroughCommitter(op: { op: 'saveText' | 'saveObject'; outputD
   const attempt = run.task.attempt;
   const path = committer.taskAttemptPath(index, attempt);
   try {
-    if (op.op === 'saveText') await writeTextPartition(fs, path, asLines(input));
-    else await writeBuffers(fs, path, input, (b) => frameBatch(b));
+    const written =
+      op.op === 'saveText'
+        ? await writeTextPartition(fs, path, asLines(input))
+        : await writeBuffers(fs, path, input, (b) => frameBatch(b));
     await committer.commitTask(index, attempt);
+    // counted once committed: an aborted attempt wrote nothing that stays
+    run.io.outputRecords += written.recordsWritten;
+    run.io.outputBytes += written.bytesWritten;
   } catch (e) {
     await committer.abortTask(index, attempt).catch(() => undefined);
     throw e;

@@ -17,8 +17,12 @@ export interface TaskMetrics {
   spillCount?: number;
   spillBytes?: number;
   recordsRead?: number;
-  /** Bytes read from input files (text, whole files, object files), as read, lookahead included. */
+  /** Bytes read from input files (text, whole files, object files), as read, lookahead included; the records they gave. */
   inputBytes?: number;
+  inputRecords?: number;
+  /** Records and bytes the task wrote to output files (saveAsTextFile, saveAsObjectFile). */
+  outputRecords?: number;
+  outputBytes?: number;
   /** Shuffle block bytes read, and the part of them fetched from other executors. */
   shuffleBytesRead?: number;
   shuffleRemoteBytesRead?: number;

@@ -4,7 +4,7 @@ import type { ExecutorState } from './executor-state.js';
 import { runResultOp } from './result-ops.js';
 import { fetchFailureOf, writeShuffle } from './shuffle-adapter.js';
 import { toRemoteError, type TaskMetrics, type TaskResult } from './task-result.js';
-import type { TaskRun } from './task-run.js';
+import { emptyTaskIo, type TaskRun } from './task-run.js';
 import { TaskAccumulatorUpdates } from './accumulator-updates.js';
 import { startGcStopwatch } from './gc-time.js';
 
@@ -25,7 +25,7 @@ export async function runTask(task: TaskSpec, binary: StageBinary, state: Execut
     state,
     cachedBlocks: [],
     read: { recordsRead: 0, spillCount: 0, spillBytes: 0 },
-    io: { inputBytes: 0, shuffleBytesRead: 0, shuffleRemoteBytesRead: 0 },
+    io: emptyTaskIo(),
   };
   /** Run time, bytes read and GC time, common to every outcome. */
   const common = (): TaskMetrics => {
@@ -33,6 +33,9 @@ export async function runTask(task: TaskSpec, binary: StageBinary, state: Execut
     return {
       runMs: now() - started,
       inputBytes: run.io.inputBytes,
+      inputRecords: run.io.inputRecords,
+      outputRecords: run.io.outputRecords,
+      outputBytes: run.io.outputBytes,
       shuffleBytesRead: run.io.shuffleBytesRead,
       shuffleRemoteBytesRead: run.io.shuffleRemoteBytesRead,
       ...(gcMs !== undefined ? { gcMs } : {}),

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { compute } from '../../../src/core/executor/compute.js';
 import { ExecutorState } from '../../../src/core/executor/executor-state.js';
 import { PortCacheClient } from '../../../src/core/executor/cache-port.js';
-import type { TaskRun } from '../../../src/core/executor/task-run.js';
+import { emptyTaskIo, type TaskRun } from '../../../src/core/executor/task-run.js';
 import type { ParallelPartition, RddSpec } from '../../../src/core/rdd/spec.js';
 import { frameBatch } from '../../../src/core/serde.js';
 import { BlockServer } from '../../../src/core/shuffle/remote/index.js';
@@ -69,7 +69,7 @@ function run(state: ExecutorState): TaskRun {
     state,
     cachedBlocks: [],
     read: { recordsRead: 0, spillCount: 0, spillBytes: 0 },
-    io: { inputBytes: 0, shuffleBytesRead: 0, shuffleRemoteBytesRead: 0 },
+    io: emptyTaskIo(),
   };
 }
 

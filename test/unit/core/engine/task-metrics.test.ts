@@ -1,4 +1,4 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,11 +37,23 @@ describe('task metrics', () => {
     const one = await delta(sc, () => sc.textFile(text, 1).count());
     expect(one.result).toBe(lines.length);
     expect(one.d.inputBytes).toBe(size);
+    expect(one.d.inputRecords).toBe(lines.length);
     // several splits: each reads its range plus the line that crosses its end
     const three = await delta(sc, () => sc.textFile(text, 3).count());
     expect(three.result).toBe(lines.length);
     expect(three.d.inputBytes).toBeGreaterThanOrEqual(size);
     expect(three.d.inputBytes).toBeLessThanOrEqual(size + 2 * 64 * 1024);
+  });
+
+  it('count the records and bytes a save wrote, as committed', async () => {
+    const out = join(tempDir('tspark-metrics-out-'), 'saved');
+    const words = Array.from({ length: 5000 }, (_, i) => `w${i}`);
+    const { d } = await delta(sc, () => sc.parallelize(words, 3).saveAsTextFile(out));
+    expect(d.outputRecords).toBe(words.length);
+    let bytes = 0;
+    for (const f of readdirSync(out)) if (f.startsWith('part-')) bytes += statSync(join(out, f)).size;
+    expect(bytes).toBe(words.reduce((n, w) => n + w.length + 1, 0));
+    expect(d.outputBytes).toBe(bytes);
   });
 
   it('count compressed input as the bytes of the file, not of the text', async () => {
