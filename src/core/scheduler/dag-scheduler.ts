@@ -559,6 +559,7 @@ export class DAGScheduler implements TaskSchedulerListener {
       binary,
       broadcastIds,
       tasks,
+      ...(stage instanceof ShuffleMapStage ? { shuffleMap: true } : {}),
     });
   }
 

@@ -155,7 +155,8 @@ export class TaskScheduler implements SchedulerBackendClient {
   canFetchResult(taskId: number, bytes: number): boolean {
     const tsm = this.taskIdToManager.get(taskId);
     if (!tsm) return false;
-    if (this.exceedsMaxResultSize(tsm, bytes)) {
+    // as in Spark, only result tasks' results count against spark.driver.maxResultSize
+    if (tsm.taskSet.shuffleMap !== true && this.exceedsMaxResultSize(tsm, bytes)) {
       this.taskIdToManager.delete(taskId);
       this.prune();
       return false;

@@ -10,6 +10,8 @@ export interface TaskSet {
   binary: Buffer;
   broadcastIds: readonly number[];
   tasks: PendingTask[];
+  /** A shuffle map stage's tasks: their results are map statuses, not counted against spark.driver.maxResultSize. */
+  shuffleMap?: boolean;
 }
 
 export interface PendingTask {

@@ -1,11 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SparkContext } from '../../../src/core/context.js';
-import type { ClusterSchedulerBackend } from '../../../src/core/scheduler/cluster/cluster-backend.js';
-import { localClusterBackend } from '../../../src/core/scheduler/cluster/local-cluster.js';
-import { tempDir } from '../../support/temp-dir.js';
 import { ensureDistIsFresh } from './build-dist.js';
+import { localClusterContext, waitFor, type LocalClusterContext } from '../../support/local-cluster-context.js';
 
 /**
  * The executors' block managers on local-cluster (real executor processes):
@@ -19,57 +16,16 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 beforeAll(() => ensureDistIsFresh(ROOT), 300_000);
 
-interface Cluster {
-  sc: SparkContext;
-  backend: () => ClusterSchedulerBackend;
-  /** Driver log messages, executor output lines included. */
-  messages: () => string[];
-}
-
 const contexts: SparkContext[] = [];
 afterEach(async () => {
   for (const sc of contexts.splice(0)) await sc.stop();
 });
 
-function cluster(master: string, conf: Record<string, string> = {}): Cluster {
-  const records: Record<string, unknown>[] = [];
-  const logger = pino(
-    { level: 'debug' },
-    {
-      write: (line: string) => {
-        try {
-          records.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          // not a log record
-        }
-      },
-    },
-  );
-  let backend: ClusterSchedulerBackend | undefined;
-  const sc = new SparkContext({
-    master,
-    appName: 'blocks-test',
-    progress: false,
-    logger,
-    conf: { 'spark.local.dir': tempDir('tspark-blocks-'), ...conf },
-    backendFactory: (m, c, dir) => (backend = localClusterBackend(m, c, dir, logger, 'blocks-test')),
-  });
-  contexts.push(sc);
-  const messages = (): string[] =>
-    records.map((r) => (r.msg === 'executor output' ? String(r.line) : String(r.msg)));
-  return { sc, backend: () => backend!, messages };
+function cluster(master: string, conf: Record<string, string> = {}): LocalClusterContext {
+  return localClusterContext(contexts, { master, appName: 'blocks-test', conf });
 }
 
 const MiB = 1024 * 1024;
-
-/** Executor output reaches the driver's log through a pipe, a little after the fact. */
-async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Partition i's result: one string of `mib` MiB whose characters depend on i, so mix-ups show. */
 function bigStrings(sc: SparkContext, partitions: number, mib: number): Promise<string[]> {

@@ -1,12 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SparkContext } from '../../../src/core/context.js';
-import type { ClusterSchedulerBackend } from '../../../src/core/scheduler/cluster/cluster-backend.js';
-import { localClusterBackend } from '../../../src/core/scheduler/cluster/local-cluster.js';
 import { leaks, secretForms } from '../../support/secret-scan.js';
-import { tempDir } from '../../support/temp-dir.js';
 import { ensureDistIsFresh } from './build-dist.js';
+import { localClusterContext, waitFor, type LocalClusterContext } from '../../support/local-cluster-context.js';
 
 /**
  * Broadcasts in pieces on `local-cluster[3,1,1024]`: a 4 MiB value cut into
@@ -29,42 +26,12 @@ afterEach(async () => {
   for (const sc of contexts.splice(0)) await sc.stop();
 });
 
-function cluster(conf: Record<string, string> = {}) {
-  const records: Record<string, unknown>[] = [];
-  const raw: string[] = [];
-  const logger = pino(
-    { level: 'debug' },
-    {
-      write: (line: string) => {
-        raw.push(line);
-        try {
-          records.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          // not a log record
-        }
-      },
-    },
-  );
-  let backend: ClusterSchedulerBackend | undefined;
-  const sc = new SparkContext({
+function cluster(conf: Record<string, string> = {}): LocalClusterContext {
+  return localClusterContext(contexts, {
     master: MASTER,
     appName: 'broadcast-pieces-test',
-    progress: false,
-    logger,
-    conf: {
-      'spark.local.dir': tempDir('tspark-broadcast-pieces-'),
-      'spark.broadcast.blockSize': '256k',
-      'spark.authenticate.secret': SECRET,
-      ...conf,
-    },
-    backendFactory: (master, c, dir) =>
-      (backend = localClusterBackend(master, c, dir, logger, 'broadcast-pieces-test')),
+    conf: { 'spark.broadcast.blockSize': '256k', 'spark.authenticate.secret': SECRET, ...conf },
   });
-  contexts.push(sc);
-  const messages = (): string[] =>
-    records.map((r) => (r.msg === 'executor output' ? String(r.line) : String(r.msg)));
-  // the backend is built once the context's start-up (local dir, then factory) has run
-  return { sc, backend: () => backend!, startedBackend: () => backend, messages, rawLines: () => raw };
 }
 
 interface FetchLine {
@@ -94,14 +61,6 @@ function fetchLines(messages: string[]): FetchLine[] {
         ]
       : [];
   });
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** 4 MiB of doubles: 16 pieces of 256 KiB (plus the serializer's few header bytes: a 17th). */

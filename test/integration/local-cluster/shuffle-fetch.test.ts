@@ -5,13 +5,12 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SparkContext } from '../../../src/core/context.js';
-import type { ClusterSchedulerBackend } from '../../../src/core/scheduler/cluster/cluster-backend.js';
-import { localClusterBackend } from '../../../src/core/scheduler/cluster/local-cluster.js';
 import { encodeAppFrameHead } from '../../../src/rpc/codec/app-frame.js';
 import { FrameKind } from '../../../src/rpc/codec/frame.js';
 import { RpcClient } from '../../../src/rpc/rpc-client.js';
 import { tempDir } from '../../support/temp-dir.js';
 import { ensureDistIsFresh } from './build-dist.js';
+import { localClusterContext, waitFor, type LocalClusterContext } from '../../support/local-cluster-context.js';
 
 /**
  * Shuffles across executor processes on `local-cluster[2,1,1024]`: reducers
@@ -28,53 +27,14 @@ const MASTER = 'local-cluster[2,1,1024]';
 
 beforeAll(() => ensureDistIsFresh(ROOT), 300_000);
 
-interface Cluster {
-  sc: SparkContext;
-  backend: () => ClusterSchedulerBackend;
-  /** Driver log messages, executor output lines included. */
-  messages: () => string[];
-  /** Every log line as written, all fields included. */
-  rawLines: () => string[];
-  localDir: string;
-}
 
 const contexts: SparkContext[] = [];
 afterEach(async () => {
   for (const sc of contexts.splice(0)) await sc.stop();
 });
 
-function cluster(conf: Record<string, string> = {}): Cluster {
-  const records: Record<string, unknown>[] = [];
-  const raw: string[] = [];
-  const logger = pino(
-    { level: 'debug' },
-    {
-      write: (line: string) => {
-        raw.push(line);
-        try {
-          records.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          // not a log record
-        }
-      },
-    },
-  );
-  const localDir = tempDir('tspark-shuffle-fetch-');
-  let backend: ClusterSchedulerBackend | undefined;
-  const sc = new SparkContext({
-    master: MASTER,
-    appName: 'shuffle-fetch-test',
-    progress: false,
-    logger,
-    conf: { 'spark.local.dir': localDir, ...conf },
-    backendFactory: (master, c, dir) =>
-      (backend = localClusterBackend(master, c, dir, logger, 'shuffle-fetch-test')),
-  });
-  contexts.push(sc);
-  // an executor's output line arrives as { msg: 'executor output', line }
-  const messages = (): string[] =>
-    records.map((r) => (r.msg === 'executor output' ? String(r.line) : String(r.msg)));
-  return { sc, backend: () => backend!, messages, rawLines: () => raw, localDir };
+function cluster(conf: Record<string, string> = {}): LocalClusterContext {
+  return localClusterContext(contexts, { master: MASTER, appName: 'shuffle-fetch-test', conf });
 }
 
 function sumsByKey(n: number, keys: number): Map<number, number> {
@@ -92,14 +52,6 @@ function findFiles(dir: string, re: RegExp): string[] {
     else if (re.test(p)) out.push(p);
   }
   return out;
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe(`${MASTER}: remote shuffle`, () => {
