@@ -226,15 +226,17 @@ export class YarnAllocator {
 
   /**
    * How long to wait before the next heartbeat: Spark's initial allocation
-   * interval, doubling, while containers are pending, launching or (when
-   * stopping) still running; the configured interval otherwise.
+   * interval, doubling, while containers are pending or launching; that
+   * interval without doubling while stopping executors still run (their exits
+   * are due now, and a doubled wait of up to 3 s would hold the application's
+   * end); the configured interval otherwise.
    */
   nextHeartbeatDelayMs(): number {
+    if (this.stopping && this.executors.size > 0) return INITIAL_ALLOCATION_INTERVAL_MS;
     const busy =
       this.requests.length > 0 ||
       this.wanted() > 0 ||
-      [...this.executors.values()].some((e) => e.state === 'LAUNCHING') ||
-      (this.stopping && this.executors.size > 0);
+      [...this.executors.values()].some((e) => e.state === 'LAUNCHING');
     if (!busy) {
       this.consecutivePending = 0;
       return this.options.heartbeatIntervalMs;

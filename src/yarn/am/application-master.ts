@@ -155,6 +155,11 @@ export class ApplicationMaster {
     this.wake?.();
   }
 
+  /** Ends the current wait between allocate heartbeats (the next delay is the allocator's to say). */
+  heartbeatNow(): void {
+    this.wake?.();
+  }
+
   /** Runs the application to its end and returns the process exit code. */
   async run(): Promise<AmExitCodeValue> {
     try {

@@ -298,6 +298,12 @@ export async function startApplicationMaster(input: BootstrapInput): Promise<Run
         },
         'Allocator started',
       );
+      const started = allocator;
+      // the driver stopping its executors: no more asks, and quick heartbeats until they are gone
+      input.executorLauncher?.whenStopping(() => {
+        started.stop();
+        am.heartbeatNow();
+      });
       return allocator;
     },
     stopExecutors: (a) => launcher.stop(a.executorsSnapshot().map((e) => e.container)),

@@ -273,4 +273,15 @@ describe('YarnAllocator: RM commands and stop', () => {
     await beat();
     expect(allocator.nextHeartbeatDelayMs()).toBe(3000);
   });
+
+  it('heartbeats at the fast interval, without doubling, while stopped executors still run', async () => {
+    const { rm, allocator, beat } = setup({ target: 1 });
+    await beat();
+    rm.grant(['nm-a']);
+    await beat();
+    expect(allocator.nextHeartbeatDelayMs()).toBe(3000);
+    allocator.stop();
+    const delays = [1, 2, 3, 4, 5].map(() => allocator.nextHeartbeatDelayMs());
+    expect(delays).toEqual([1, 2, 3, 4, 5].map(() => INITIAL_ALLOCATION_INTERVAL_MS));
+  });
 });

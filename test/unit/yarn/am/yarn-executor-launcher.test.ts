@@ -87,6 +87,21 @@ describe('YarnExecutorLauncher', () => {
     expect(Date.now() - start).toBeLessThan(5_000);
   });
 
+  it('stop() tells the AM at once that executors are stopping (once per stop, none without executors)', async () => {
+    const y = new YarnExecutorLauncher(silentLogger());
+    let told = 0;
+    y.whenStopping(() => told++);
+    await y.stop(10);
+    expect(told).toBe(0);
+    await y.launch({ host: 'h', port: 1 }, Buffer.alloc(0), () => {});
+    await y.gate(recordingLauncher()).launch(container, '1');
+    const stopped = y.stop(60_000);
+    expect(told).toBe(1);
+    y.executorExited(exitEvent('1', 0));
+    await stopped;
+    expect(told).toBe(1);
+  });
+
   it('stop() gives up after its timeout when executors do not exit', async () => {
     const y = new YarnExecutorLauncher(silentLogger());
     await y.launch({ host: 'h', port: 1 }, Buffer.alloc(0), () => {});
