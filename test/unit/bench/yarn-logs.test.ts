@@ -118,7 +118,7 @@ describe('HDFS locations', () => {
   });
 
   it('keys the HDFS copy of an input by its file name (format, size, seed)', () => {
-    expect(benchHdfsPath('/root/.cache/tspark/bench-data/text-v2-67108864-s20260101.txt')).toBe(
+    expect(benchHdfsPath('cache/tspark/bench-data/text-v2-67108864-s20260101.txt')).toBe(
       '/tspark-bench/text-v2-67108864-s20260101.txt',
     );
   });
